@@ -1,0 +1,50 @@
+"""``fastact.show_config()`` / ``python -m fastact info``."""
+
+from __future__ import annotations
+
+import platform
+import sys
+
+import numpy as np
+
+from . import _config
+from ._version import __version__
+
+
+def config_dict() -> dict:
+    """Version, backends, OpenMP, SIMD levels and thread counts, as a dict."""
+    info = {"fastact": __version__, "python": sys.version.split()[0], "numpy": np.__version__,
+            "platform": platform.platform()}
+    try:
+        from . import _buildinfo as b
+        from . import _elementwise, _softmax  # noqa: F401  (checks the kernels load)
+        info.update({
+            "backends": ["cython", "numpy"],
+            "openmp": b.openmp_enabled(),
+            "build_flags": b.build_flags(),
+            "simd_compiled": b.simd_compiled(),
+            "simd_detected": b.simd_detected(),
+            "omp_max_threads": b.omp_max_threads(),
+        })
+    except ImportError as exc:
+        info.update({"backends": ["numpy"], "compiled_kernels": f"NOT AVAILABLE ({exc})"})
+    info.update({
+        "usable_cpus": _config.usable_cpus(),
+        "default_threads": _config.default_n_threads(),
+        "threads_now": _config.get_num_threads(),
+        "planned_backends": list(_config.PLANNED_BACKENDS),
+    })
+    return info
+
+
+def show_config(file=None) -> None:
+    """Print the fastact version, backends, OpenMP on/off, SIMD level compiled and
+    detected, and thread counts."""
+    info = config_dict()
+    width = max(map(len, info))
+    for key, value in info.items():
+        if isinstance(value, list):
+            value = ", ".join(value)
+        elif isinstance(value, bool):
+            value = "on" if value else "off (serial kernels)"
+        print(f"{key:<{width}} : {value}", file=file or sys.stdout)

@@ -1,0 +1,326 @@
+# cython: language_level=3
+"""Point functions of every activation: the math, apart from the loops.
+
+For each kernel ``k`` named in ``fastact/_registry.py`` (``KERNELS``):
+
+* ``k_fwd(x, p0, p1)``  the activation,
+* ``k_der(x, p0, p1)``  its derivative f'(x) (at a kink: the value PyTorch's
+  backward uses; NaN in -> NaN out),
+* ``k_der_y(y, p0, p1)`` f'(x) computed from the output y = f(x), for the kernels
+  in ``KERNELS_WITH_DER_Y``.
+
+``p0``/``p1`` are the numeric parameters in registry order (unused ones are 0).
+Loops over arrays live in ``_elementwise.pyx.tp``; they inline these functions.
+Where float32 arithmetic would lose more than a few ULP (GELU: the argument of
+erfc / of the sigmoid is ill-conditioned in the tails) the point function computes
+in double and rounds once.
+"""
+
+from cython cimport floating
+from libc.math cimport INFINITY, M_SQRT1_2, copysign, erfc, exp, fabs
+
+from scalar_math cimport (
+    exp_neg_abs, f_abs, f_exp, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
+)
+
+cdef extern from *:
+    """
+    #define FASTACT_SELU_SCALE 1.0507009873554804934193349852946
+    #define FASTACT_SELU_ALPHA 1.6732632423543772848170429916717
+    #define FASTACT_INV_SQRT_2PI 0.39894228040143267793994605993438
+    #define FASTACT_SQRT_2_OVER_PI 0.79788456080286535587989211986876
+    #define FASTACT_GELU_TANH_C 0.044715
+    """
+    const double SELU_SCALE "FASTACT_SELU_SCALE"
+    const double SELU_ALPHA "FASTACT_SELU_ALPHA"
+    const double INV_SQRT_2PI "FASTACT_INV_SQRT_2PI"
+    const double SQRT_2_OVER_PI "FASTACT_SQRT_2_OVER_PI"
+    const double GELU_TANH_C "FASTACT_GELU_TANH_C"
+
+
+# ---------------------------------------------------------------- relu family
+
+cdef inline floating relu_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    cdef floating zero = 0
+    return zero if x <= 0 else x          # NaN -> NaN, -0.0 -> +0.0
+
+
+cdef inline floating relu_der(floating x, floating p0, floating p1) noexcept nogil:
+    cdef floating zero = 0, one = 1
+    return one if x > 0 else nan_or(x, zero)
+
+
+cdef inline floating relu_der_y(floating y, floating p0, floating p1) noexcept nogil:
+    return relu_der(y, p0, p1)            # y > 0 exactly when x > 0
+
+
+cdef inline floating hardtanh_fwd(floating x, floating lo, floating hi) noexcept nogil:
+    return lo if x <= lo else (hi if x >= hi else x)
+
+
+cdef inline floating hardtanh_der(floating x, floating lo, floating hi) noexcept nogil:
+    cdef floating zero = 0, one = 1
+    return one if ((x > lo) & (x < hi)) else nan_or(x, zero)
+
+
+cdef inline floating hardtanh_der_y(floating y, floating lo, floating hi) noexcept nogil:
+    return hardtanh_der(y, lo, hi)        # lo < y < hi exactly when lo < x < hi
+
+
+cdef inline floating relu6_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    return hardtanh_fwd(x, <floating>0, <floating>6)
+
+
+cdef inline floating relu6_der(floating x, floating p0, floating p1) noexcept nogil:
+    return hardtanh_der(x, <floating>0, <floating>6)
+
+
+cdef inline floating relu6_der_y(floating y, floating p0, floating p1) noexcept nogil:
+    return hardtanh_der(y, <floating>0, <floating>6)
+
+
+cdef inline floating leaky_relu_fwd(floating x, floating alpha, floating p1) noexcept nogil:
+    return x if x > 0 else alpha * x
+
+
+cdef inline floating leaky_relu_der(floating x, floating alpha, floating p1) noexcept nogil:
+    cdef floating one = 1
+    return one if x > 0 else nan_or(x, alpha)
+
+
+cdef inline floating leaky_relu_der_y(floating y, floating alpha, floating p1) noexcept nogil:
+    return leaky_relu_der(y, alpha, p1)   # valid for alpha > 0 (the API checks)
+
+
+# prelu: leaky ReLU whose slope comes from a weight array (loops in the template).
+cdef inline floating prelu_fwd(floating x, floating w) noexcept nogil:
+    return leaky_relu_fwd(x, w, <floating>0)
+
+
+cdef inline floating prelu_der(floating x, floating w) noexcept nogil:
+    return leaky_relu_der(x, w, <floating>0)
+
+
+cdef inline floating prelu_der_weight(floating x) noexcept nogil:
+    """d prelu / d weight = x where x <= 0, else 0 (NaN -> NaN)."""
+    cdef floating zero = 0
+    return zero if x > 0 else x
+
+
+cdef inline floating identity_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    return x
+
+
+cdef inline floating identity_der(floating x, floating p0, floating p1) noexcept nogil:
+    return nan_or(x, <floating>1)
+
+
+cdef inline floating identity_der_y(floating y, floating p0, floating p1) noexcept nogil:
+    return nan_or(y, <floating>1)
+
+
+# ---------------------------------------------------------------- hard* and softsign
+
+cdef inline floating hardsigmoid_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    cdef floating zero = 0, one = 1, three = 3, six = 6
+    return zero if x <= -three else (one if x >= three else (x + three) / six)
+
+
+cdef inline floating hardsigmoid_der(floating x, floating p0, floating p1) noexcept nogil:
+    cdef floating zero = 0, three = 3, sixth = <floating>(1.0 / 6.0)
+    return sixth if ((x > -three) & (x < three)) else nan_or(x, zero)
+
+
+cdef inline floating hardswish_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    cdef floating zero = 0, three = 3, six = 6
+    return zero if x <= -three else (x if x >= three else x * (x + three) / six)
+
+
+cdef inline floating hardswish_der(floating x, floating p0, floating p1) noexcept nogil:
+    cdef floating zero = 0, one = 1, half = <floating>0.5, three = 3
+    return nan_or(x, zero if x < -three else (x / three + half if x <= three else one))
+
+
+cdef inline floating softsign_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    cdef floating one = 1
+    cdef floating ax = f_abs(x)
+    return <floating>copysign(1.0, x) if ax == INFINITY else x / (one + ax)
+
+
+cdef inline floating softsign_der(floating x, floating p0, floating p1) noexcept nogil:
+    cdef floating one = 1
+    cdef floating d = one + f_abs(x)
+    return one / (d * d)
+
+
+# ---------------------------------------------------------------- sigmoid family
+# One exp(-|x|) per element feeds sigmoid, logsigmoid, softplus, silu, mish, tanh'.
+
+cdef inline floating sigmoid_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    return stable_sigmoid(x)
+
+
+cdef inline floating sigmoid_der(floating x, floating p0, floating p1) noexcept nogil:
+    return sigmoid_prime_from_e(exp_neg_abs(x))
+
+
+cdef inline floating sigmoid_der_y(floating y, floating p0, floating p1) noexcept nogil:
+    cdef floating one = 1
+    return y * (one - y)
+
+
+cdef inline floating logsigmoid_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    cdef floating zero = 0
+    return (x if x < 0 else zero) - f_log1p(exp_neg_abs(x))
+
+
+cdef inline floating logsigmoid_der(floating x, floating p0, floating p1) noexcept nogil:
+    # sigmoid(-x)
+    return stable_sigmoid(-x)
+
+
+cdef inline floating softplus_fwd(floating x, floating beta, floating threshold) noexcept nogil:
+    cdef floating z = beta * x
+    return x if z > threshold else log1pexp(z) / beta
+
+
+cdef inline floating softplus_der(floating x, floating beta, floating threshold) noexcept nogil:
+    cdef floating one = 1
+    cdef floating z = beta * x
+    return one if z > threshold else stable_sigmoid(z)
+
+
+cdef inline floating silu_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    return neg_inf_to(x, x * stable_sigmoid(x), -<floating>0)
+
+
+cdef inline floating silu_der(floating x, floating p0, floating p1) noexcept nogil:
+    # sigmoid(x) + x*sigmoid(x)*sigmoid(-x); the second term is 0 where its
+    # factor underflows (this also gives the limits at +-inf instead of inf*0)
+    cdef floating zero = 0
+    cdef floating e = exp_neg_abs(x)
+    cdef floating ss = sigmoid_prime_from_e(e)
+    return sigmoid_from_e(x, e) + (zero if ss == 0 else x * ss)
+
+
+cdef inline floating tanh_softplus_parts(floating x, floating* one_minus) noexcept nogil:
+    """tanh(softplus(x)) and 1 - tanh(softplus(x)), both without cancellation.
+
+    With e = exp(-|x|): x >= 0: t = (1+2e)/(1+2e+2e^2), 1-t = 2e^2/(1+2e+2e^2);
+    x < 0: t = e(2+e)/(2+2e+e^2), 1-t = 2/(2+2e+e^2)."""
+    cdef floating one = 1, two = 2
+    cdef floating e = exp_neg_abs(x)
+    cdef floating dp = one + two * e + two * e * e
+    cdef floating dn = two + two * e + e * e
+    one_minus[0] = (two * e * e) / dp if x >= 0 else two / dn
+    return (one + two * e) / dp if x >= 0 else e * (two + e) / dn
+
+
+cdef inline floating mish_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    cdef floating d
+    return neg_inf_to(x, x * tanh_softplus_parts(x, &d), -<floating>0)
+
+
+cdef inline floating mish_der(floating x, floating p0, floating p1) noexcept nogil:
+    # t + x*sigmoid(x)*(1 - t^2), with 1 - t^2 = d*(2 - d), d = 1 - t
+    cdef floating zero = 0, two = 2
+    cdef floating d
+    cdef floating t = tanh_softplus_parts(x, &d)
+    cdef floating w = stable_sigmoid(x) * (d * (two - d))
+    return t + (zero if w == 0 else x * w)
+
+
+cdef inline floating tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    return f_tanh(x)
+
+
+cdef inline floating tanh_der(floating x, floating p0, floating p1) noexcept nogil:
+    # 1 - tanh(x)^2 = 4 e/(1+e)^2 with e = exp(-2|x|)
+    cdef floating four = 4, two = 2
+    return four * sigmoid_prime_from_e(f_exp(-two * f_abs(x)))
+
+
+cdef inline floating tanh_der_y(floating y, floating p0, floating p1) noexcept nogil:
+    cdef floating one = 1
+    return (one - y) * (one + y)
+
+
+# ---------------------------------------------------------------- ELU family (expm1)
+
+cdef inline floating elu_fwd(floating x, floating alpha, floating p1) noexcept nogil:
+    return x if x > 0 else alpha * f_expm1(x)
+
+
+cdef inline floating elu_der(floating x, floating alpha, floating p1) noexcept nogil:
+    cdef floating one = 1
+    return one if x > 0 else alpha * f_exp(x)
+
+
+cdef inline floating elu_der_y(floating y, floating alpha, floating p1) noexcept nogil:
+    cdef floating one = 1
+    return one if y > 0 else y + alpha
+
+
+cdef inline floating selu_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    cdef floating scale = <floating>SELU_SCALE
+    cdef floating scale_alpha = <floating>(SELU_SCALE * SELU_ALPHA)
+    return scale * x if x > 0 else scale_alpha * f_expm1(x)
+
+
+cdef inline floating selu_der(floating x, floating p0, floating p1) noexcept nogil:
+    cdef floating scale = <floating>SELU_SCALE
+    cdef floating scale_alpha = <floating>(SELU_SCALE * SELU_ALPHA)
+    return scale if x > 0 else scale_alpha * f_exp(x)
+
+
+cdef inline floating selu_der_y(floating y, floating p0, floating p1) noexcept nogil:
+    cdef floating scale = <floating>SELU_SCALE
+    cdef floating scale_alpha = <floating>(SELU_SCALE * SELU_ALPHA)
+    return scale if y > 0 else y + scale_alpha
+
+
+cdef inline floating celu_fwd(floating x, floating alpha, floating p1) noexcept nogil:
+    return x if x > 0 else alpha * f_expm1(x / alpha)
+
+
+cdef inline floating celu_der(floating x, floating alpha, floating p1) noexcept nogil:
+    cdef floating one = 1
+    return one if x > 0 else f_exp(x / alpha)
+
+
+cdef inline floating celu_der_y(floating y, floating alpha, floating p1) noexcept nogil:
+    cdef floating one = 1
+    return one if y > 0 else y / alpha + one
+
+
+# ---------------------------------------------------------------- GELU (computed in double)
+
+cdef inline floating gelu_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    # x*Phi(x) = x/2*erfc(-x/sqrt(2)): the erfc form keeps the negative tail accurate
+    cdef double xd = x
+    return <floating>neg_inf_to(xd, 0.5 * xd * erfc(-xd * M_SQRT1_2), -0.0)
+
+
+cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nogil:
+    # Phi(x) + x*phi(x)
+    cdef double xd = x
+    cdef double pdf = exp(-0.5 * xd * xd) * INV_SQRT_2PI
+    return <floating>(0.5 * erfc(-xd * M_SQRT1_2) + (0.0 if pdf == 0 else xd * pdf))
+
+
+cdef inline floating gelu_tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:
+    # x/2*(1 + tanh(u)) = x*sigmoid(2u), u = sqrt(2/pi)*(x + c*x^3): no cancellation
+    cdef double xd = x
+    cdef double u2 = 2.0 * SQRT_2_OVER_PI * (xd + GELU_TANH_C * xd * xd * xd)
+    return <floating>neg_inf_to(xd, xd * stable_sigmoid(u2), -0.0)
+
+
+cdef inline floating gelu_tanh_der(floating x, floating p0, floating p1) noexcept nogil:
+    # sigmoid(2u) + x*sigmoid'(2u)*d(2u)/dx
+    cdef double xd = x
+    cdef double u2 = 2.0 * SQRT_2_OVER_PI * (xd + GELU_TANH_C * xd * xd * xd)
+    cdef double e = exp_neg_abs(u2)
+    cdef double ss = sigmoid_prime_from_e(e)
+    cdef double du2 = 2.0 * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * xd * xd)
+    return <floating>(sigmoid_from_e(u2, e) + (0.0 if ss == 0 else xd * ss * du2))

@@ -1,0 +1,105 @@
+# cython: language_level=3
+"""Shared scalar math for the fastact kernels: dtype-generic wrappers around libm and
+the numerically stable helpers every activation family uses.
+
+All functions are ``cdef inline ... noexcept nogil`` on the fused type ``floating``:
+one body serves float32 and float64, and the ``floating is float`` tests are resolved
+at compile time.  Constants are cast to ``floating`` first: a bare ``1.0`` is a C
+double and would silently promote float32 arithmetic.
+"""
+
+from cython cimport floating
+from libc.math cimport (
+    INFINITY, erfc, exp, expf, expm1, expm1f, fabs, fabsf, log, log1p, log1pf, logf,
+    tanh, tanhf,
+)
+
+
+# ---------------------------------------------------------------- libm by dtype
+
+cdef inline floating f_exp(floating x) noexcept nogil:
+    if floating is float:
+        return expf(x)
+    else:
+        return exp(x)
+
+
+cdef inline floating f_expm1(floating x) noexcept nogil:
+    if floating is float:
+        return expm1f(x)
+    else:
+        return expm1(x)
+
+
+cdef inline floating f_log1p(floating x) noexcept nogil:
+    if floating is float:
+        return log1pf(x)
+    else:
+        return log1p(x)
+
+
+cdef inline floating f_log(floating x) noexcept nogil:
+    if floating is float:
+        return logf(x)
+    else:
+        return log(x)
+
+
+cdef inline floating f_tanh(floating x) noexcept nogil:
+    if floating is float:
+        return tanhf(x)
+    else:
+        return tanh(x)
+
+
+cdef inline floating f_abs(floating x) noexcept nogil:
+    if floating is float:
+        return fabsf(x)
+    else:
+        return fabs(x)
+
+
+# ---------------------------------------------------------------- selects
+# Written as conditional expressions (compiled to compare + blend, no branch) so
+# that gcc -O3 -fno-trapping-math can vectorize the loops that inline them.
+
+cdef inline floating nan_or(floating x, floating value) noexcept nogil:
+    """``value``, or x itself when x is NaN (derivatives propagate NaN)."""
+    return value if x == x else x
+
+
+cdef inline floating neg_inf_to(floating x, floating value, floating at_neg_inf) noexcept nogil:
+    """``value``, or ``at_neg_inf`` when x is -inf (limits of x*g(x), g(-inf)=0)."""
+    return at_neg_inf if x == -INFINITY else value
+
+
+# ---------------------------------------------------------------- stable helpers
+
+cdef inline floating exp_neg_abs(floating x) noexcept nogil:
+    """exp(-|x|): never overflows; the one exponential of the sigmoid family."""
+    return f_exp(-f_abs(x))
+
+
+cdef inline floating sigmoid_from_e(floating x, floating e) noexcept nogil:
+    """sigmoid(x) given e = exp(-|x|), symmetric form (full relative accuracy in
+    both tails: 1/(1+e) for x >= 0, e/(1+e) for x < 0)."""
+    cdef floating one = 1
+    cdef floating r = one / (one + e)
+    return r if x >= 0 else e * r
+
+
+cdef inline floating sigmoid_prime_from_e(floating e) noexcept nogil:
+    """sigmoid(x)*sigmoid(-x) = e/(1+e)^2 given e = exp(-|x|) (no cancellation)."""
+    cdef floating one = 1
+    cdef floating d = one + e
+    return e / (d * d)
+
+
+cdef inline floating stable_sigmoid(floating x) noexcept nogil:
+    return sigmoid_from_e(x, exp_neg_abs(x))
+
+
+cdef inline floating log1pexp(floating z) noexcept nogil:
+    """log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)): no overflow, accurate tails."""
+    cdef floating zero = 0
+    return (z if z > 0 else zero) + f_log1p(exp_neg_abs(z))

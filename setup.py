@@ -1,0 +1,132 @@
+"""Build the fastact Cython extensions from kernels/.
+
+* ``kernels/*.pyx.tp`` are Tempita templates rendered with the kernel lists of
+  ``fastact/_registry.py`` (loaded by path: the package is not importable yet) into
+  ``build/generated/``; the generated sources are never committed.
+* OpenMP is probed by compiling a test program.  Without it the kernels build
+  serially, the build says so, and ``fastact.show_config()`` reports it.
+* Portable flags by default: ``-O3 -fno-math-errno -fno-trapping-math`` (never
+  ``-ffast-math``: NaN/inf must propagate).  ``FASTACT_NATIVE=1`` opts in to
+  ``-march=native`` for a local build.
+* Cython directives are set once for every module; ``FASTACT_DEBUG_CYTHON=1`` turns
+  bounds/wraparound/initialization checks back on.
+"""
+
+import importlib.util
+import os
+import pathlib
+import shlex
+import sys
+import tempfile
+
+import numpy as np
+from Cython.Build import cythonize
+from Cython.Tempita import sub as render_template
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = pathlib.Path(__file__).resolve().parent
+KERNELS = ROOT / "kernels"
+GENERATED = ROOT / "build" / "generated"
+
+NATIVE = os.environ.get("FASTACT_NATIVE", "0") == "1"
+DEBUG = os.environ.get("FASTACT_DEBUG_CYTHON", "0") == "1"
+
+BASE_FLAGS = ["-O3", "-fno-math-errno", "-fno-trapping-math"]
+if NATIVE:
+    BASE_FLAGS.append("-march=native")
+
+DIRECTIVES = {
+    "language_level": 3,
+    "boundscheck": DEBUG,
+    "wraparound": DEBUG,
+    "initializedcheck": DEBUG,
+    "nonecheck": DEBUG,
+    "cdivision": True,
+    "embedsignature": True,
+}
+
+
+def load_registry():
+    spec = importlib.util.spec_from_file_location("_fastact_registry", ROOT / "fastact" / "_registry.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look the module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def render_templates():
+    """Render kernels/*.pyx.tp into build/generated/*.pyx (only rewritten on change)."""
+    reg = load_registry()
+    context = {"KERNELS": reg.KERNELS, "KERNELS_WITH_DER_Y": reg.KERNELS_WITH_DER_Y}
+    GENERATED.mkdir(parents=True, exist_ok=True)
+    rendered = {}
+    for template in sorted(KERNELS.glob("*.pyx.tp")):
+        target = GENERATED / template.name[: -len(".tp")]
+        text = render_template(template.read_text(), **context)
+        banner = f"# GENERATED from kernels/{template.name} by setup.py: edit the template.\n"
+        text = banner + text
+        if not target.exists() or target.read_text() != text:
+            target.write_text(text)
+        rendered[template.name[: -len(".pyx.tp")]] = target
+    return rendered
+
+
+class BuildExt(build_ext):
+    """build_ext that probes OpenMP once and configures every extension."""
+
+    def _compiles(self, flags):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = pathlib.Path(tmp) / "probe.c"
+            src.write_text(
+                "#include <omp.h>\nint main(void) {\n"
+                "  int n = 0;\n#pragma omp parallel reduction(+:n)\n  n += 1;\n"
+                "  return omp_get_max_threads() > 0 ? 0 : 1;\n}\n"
+            )
+            try:
+                objs = self.compiler.compile([str(src)], output_dir=tmp, extra_postargs=flags)
+                self.compiler.link_executable(objs, "probe", output_dir=tmp, extra_postargs=flags)
+                return True
+            except Exception:  # any compiler/linker failure means "no OpenMP"
+                return False
+
+    def build_extensions(self):
+        openmp = os.environ.get("FASTACT_NO_OPENMP", "0") != "1" and self._compiles(["-fopenmp"])
+        if not openmp:
+            banner = "#" * 72
+            print(f"\n{banner}\n# fastact: the C compiler has no OpenMP support (or FASTACT_NO_OPENMP=1).\n"
+                  f"# Building SERIAL kernels: every call runs on one thread.\n{banner}\n")
+        omp_flags = ["-fopenmp"] if openmp else []
+        flags = BASE_FLAGS + omp_flags
+        for ext in self.extensions:
+            ext.extra_compile_args = list(flags)
+            ext.extra_link_args = list(omp_flags)
+            ext.define_macros = list(ext.define_macros) + [
+                ("FASTACT_BUILD_OPENMP", "1" if openmp else "0"),
+                ("FASTACT_BUILD_FLAGS", '"%s"' % " ".join(flags)),
+            ]
+        super().build_extensions()
+
+
+def extensions():
+    generated = render_templates()
+    common = dict(
+        include_dirs=[np.get_include(), str(KERNELS)],
+        libraries=["m"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
+    )
+    exts = [
+        Extension("fastact._elementwise", [str(generated["_elementwise"])], **common),
+        Extension("fastact._softmax", [str(generated["_softmax"])], **common),
+        Extension("fastact._buildinfo", [str(KERNELS / "_buildinfo.pyx")], **common),
+    ]
+    return cythonize(
+        exts,
+        include_path=[str(KERNELS)],
+        compiler_directives=DIRECTIVES,
+        build_dir=str(ROOT / "build" / "cython"),
+        quiet=True,
+    )
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": BuildExt})
