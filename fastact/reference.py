@@ -86,7 +86,8 @@ _twin("hardsigmoid",
       lambda x, a, b: np.minimum(np.maximum(x + _c(x, 3), _c(x, 0)), _c(x, 6)) / _c(x, 6),
       lambda x, a, b: _step(x, (x > -3) & (x < 3), _c(x, 1.0 / 6.0), _c(x, 0)))
 _twin("hardswish",
-      lambda x, a, b: x * np.minimum(np.maximum(x + _c(x, 3), _c(x, 0)), _c(x, 6)) / _c(x, 6),
+      lambda x, a, b: np.where(x <= -3, _c(x, 0),
+                               np.where(x >= 3, x, x * (x + _c(x, 3)) / _c(x, 6))),
       lambda x, a, b: _nan_keep(x, np.where(x < -3, _c(x, 0),
                                             np.where(x <= 3, x / _c(x, 3) + _c(x, 0.5), _c(x, 1)))))
 _twin("identity",

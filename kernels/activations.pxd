@@ -191,17 +191,21 @@ cdef inline floating softplus_der(floating x, floating beta, floating threshold)
     return one if z > threshold else stable_sigmoid(z)
 
 
+# silu and mish: exp(-|x|) is subnormal in float32 below x = -87, which would cost
+# the tail its relative accuracy (50 ulp at x = -100): computed in double.
+
 cdef inline floating silu_fwd(floating x, floating p0, floating p1) noexcept nogil:
-    return neg_inf_to(x, x * stable_sigmoid(x), -<floating>0)
+    cdef double xd = x
+    return <floating>neg_inf_to(xd, xd * stable_sigmoid(xd), -0.0)
 
 
 cdef inline floating silu_der(floating x, floating p0, floating p1) noexcept nogil:
     # sigmoid(x) + x*sigmoid(x)*sigmoid(-x); the second term is 0 where its
     # factor underflows (this also gives the limits at +-inf instead of inf*0)
-    cdef floating zero = 0
-    cdef floating e = exp_neg_abs(x)
-    cdef floating ss = sigmoid_prime_from_e(e)
-    return sigmoid_from_e(x, e) + (zero if ss == 0 else x * ss)
+    cdef double xd = x
+    cdef double e = exp_neg_abs(xd)
+    cdef double ss = sigmoid_prime_from_e(e)
+    return <floating>(sigmoid_from_e(xd, e) + (0.0 if ss == 0 else xd * ss))
 
 
 cdef inline floating tanh_softplus_parts(floating x, floating* one_minus) noexcept nogil:
@@ -218,17 +222,16 @@ cdef inline floating tanh_softplus_parts(floating x, floating* one_minus) noexce
 
 
 cdef inline floating mish_fwd(floating x, floating p0, floating p1) noexcept nogil:
-    cdef floating d
-    return neg_inf_to(x, x * tanh_softplus_parts(x, &d), -<floating>0)
+    cdef double xd = x, d
+    return <floating>neg_inf_to(xd, xd * tanh_softplus_parts(xd, &d), -0.0)
 
 
 cdef inline floating mish_der(floating x, floating p0, floating p1) noexcept nogil:
     # t + x*sigmoid(x)*(1 - t^2), with 1 - t^2 = d*(2 - d), d = 1 - t
-    cdef floating zero = 0, two = 2
-    cdef floating d
-    cdef floating t = tanh_softplus_parts(x, &d)
-    cdef floating w = stable_sigmoid(x) * (d * (two - d))
-    return t + (zero if w == 0 else x * w)
+    cdef double xd = x, d
+    cdef double t = tanh_softplus_parts(xd, &d)
+    cdef double w = stable_sigmoid(xd) * (d * (2.0 - d))
+    return <floating>(t + (0.0 if w == 0 else xd * w))
 
 
 cdef inline floating tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:
@@ -285,8 +288,8 @@ cdef inline floating celu_fwd(floating x, floating alpha, floating p1) noexcept 
 
 
 cdef inline floating celu_der(floating x, floating alpha, floating p1) noexcept nogil:
-    cdef floating one = 1
-    return one if x > 0 else f_exp(x / alpha)
+    # exp(x/alpha) in double: the rounding of x/alpha would be amplified |x/alpha| times
+    return <floating>(1.0 if x > 0 else exp(<double>x / <double>alpha))
 
 
 cdef inline floating celu_der_y(floating y, floating alpha, floating p1) noexcept nogil:

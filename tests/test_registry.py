@@ -1,0 +1,112 @@
+"""Completeness: every registry entry has its kernel math, compiled loops, NumPy twin
+and docstring, and the public API is exactly the registry."""
+
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+import fastact
+from fastact import _elementwise, _registry as reg, reference
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PXD = (ROOT / "kernels" / "activations.pxd").read_text()
+
+
+def _point_functions():
+    return set(re.findall(r"^cdef inline floating (\w+)\(", PXD, flags=re.M))
+
+
+@pytest.mark.parametrize("kernel", reg.KERNELS)
+def test_kernel_has_scalar_math(kernel):
+    have = _point_functions()
+    assert f"{kernel}_fwd" in have and f"{kernel}_der" in have
+    assert (f"{kernel}_der_y" in have) == (kernel in reg.KERNELS_WITH_DER_Y)
+
+
+@pytest.mark.parametrize("kernel", reg.KERNELS)
+def test_kernel_has_compiled_loops(kernel):
+    ops = set(_elementwise.OPS)
+    for direction in ("fwd", "der", "bwd_x"):
+        assert f"{kernel}_{direction}" in ops
+    assert (f"{kernel}_bwd_y" in ops) == (kernel in reg.KERNELS_WITH_DER_Y)
+
+
+@pytest.mark.parametrize("kernel", reg.KERNELS)
+def test_kernel_has_numpy_twin(kernel):
+    twin = reference.TWINS[kernel]
+    assert callable(twin.fwd) and callable(twin.der)
+    assert (twin.der_y is not None) == (kernel in reg.KERNELS_WITH_DER_Y)
+
+
+def test_no_orphans():
+    # nothing implemented that the registry does not know about
+    assert set(reference.TWINS) == set(reg.KERNELS)
+    generic = {n for n in _point_functions() if re.match(r".*_(fwd|der|der_y)$", n)}
+    known = {f"{k}_{d}" for k in reg.KERNELS for d in ("fwd", "der")}
+    known |= {f"{k}_der_y" for k in reg.KERNELS_WITH_DER_Y}
+    known |= {"prelu_fwd", "prelu_der"}
+    assert generic == known
+
+
+def test_prelu_pieces():
+    assert {"prelu_fwd", "prelu_der", "prelu_bwd_x", "prelu_bwd_weight_terms"} <= set(_elementwise.OPS)
+    assert callable(reference.prelu) and callable(reference.prelu_backward)
+
+
+def test_public_api_equals_registry():
+    assert fastact.ACTIVATIONS == reg.ACTIVATIONS
+    assert len(set(fastact.ACTIVATIONS)) == len(fastact.ACTIVATIONS)
+    for name in fastact.ACTIVATIONS:
+        obj = getattr(fastact, name)
+        assert obj is fastact.get(name)
+        assert obj.__name__ == name
+        assert obj.__doc__ and len(obj.__doc__) > 40
+        assert callable(obj.backward) and obj.backward.__doc__
+        if name in reg.SPECS:
+            assert obj.derivative.__doc__
+    for alias, target in reg.ALIASES.items():
+        assert getattr(fastact, alias) is getattr(fastact, target) is fastact.get(alias)
+    expected = set(reg.ACTIVATIONS) | set(reg.ALIASES) | {
+        "ACTIVATIONS", "config", "get", "get_num_threads", "set_num_threads", "show_config",
+        "__version__"}
+    assert set(fastact.__all__) == expected
+    for name in fastact.__all__:
+        assert hasattr(fastact, name)
+
+
+def test_aliases_named_by_issue():
+    assert fastact.swish is fastact.silu
+    assert fastact.logistic is fastact.sigmoid
+    assert fastact.linear is fastact.identity
+
+
+def test_get_unknown_name_lists_valid_names():
+    with pytest.raises(ValueError, match="unknown activation 'relu7'.*sigmoid.*softmax"):
+        fastact.get("relu7")
+    with pytest.raises(TypeError):
+        fastact.get(3)
+
+
+def test_signatures_show_parameters():
+    import inspect
+    sig = inspect.signature(fastact.softplus)
+    assert list(sig.parameters) == ["x", "out", "backend", "n_threads", "beta", "threshold"]
+    assert sig.parameters["beta"].default == 1.0
+    assert "y" in inspect.signature(fastact.tanh.backward).parameters
+    assert list(inspect.signature(fastact.prelu).parameters)[:2] == ["x", "weight"]
+
+
+def test_readme_api_table_lists_every_activation():
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("<!-- api-table -->")[1].split("<!-- /api-table -->")[0]
+    for name in reg.ACTIVATIONS:
+        assert f"`{name}`" in table, name
+
+
+def test_import_does_not_import_numba():
+    code = "import sys, fastact; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
