@@ -129,11 +129,12 @@ def prelu(direction: str, dy, x, weight, out, backend, n_threads):
             run(f"prelu_{direction}", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
         return _finish(buf, out, result)
     dyc = converted[0]
-    for v in _layout.elementwise_views(buf, dyc, xc, wb):
-        run("prelu_bwd_x", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
+    # the weight terms first: dx may be written over dy (out=dy)
     terms = np.empty_like(xc)
     for v in _layout.elementwise_views(terms, dyc, xc):
         run("prelu_bwd_weight_terms", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
+    for v in _layout.elementwise_views(buf, dyc, xc, wb):
+        run("prelu_bwd_x", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
     lead = xc.ndim - wc.ndim
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(wc.shape)
                                       if n == 1 and xc.shape[lead + i] != 1)

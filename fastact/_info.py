@@ -48,3 +48,24 @@ def show_config(file=None) -> None:
         elif isinstance(value, bool):
             value = "on" if value else "off (serial kernels)"
         print(f"{key:<{width}} : {value}", file=file or sys.stdout)
+
+
+def api_table_markdown() -> str:
+    """The README's API table, derived from the registry (a test keeps them equal)."""
+    from . import _registry as reg
+
+    rows = ["| function | f(x) | parameters (defaults) | `backward(dy, y=...)` |",
+            "|---|---|---|---|"]
+    y_rule = {reg.ALWAYS: "yes", reg.NEVER: "no (needs x)", reg.IF_ALPHA_POSITIVE: "if alpha > 0"}
+    for spec in reg.ELEMENTWISE:
+        params = ", ".join(f"`{p.name}={p.default!r}`" for p in spec.params)
+        if spec.name in reg.PER_ELEMENT_WEIGHT:
+            params = "`weight` array (broadcast to x)"
+        names = f"`{spec.name}`" + "".join(f" / `{a}`" for a in spec.aliases)
+        formula = spec.formula.replace("|", "\\|")
+        rows.append(f"| {names} | {formula} | {params or '–'} | {y_rule[spec.grad_from_output]} |")
+    rows.append("| `softmax` | exp(x/T − max) / Σ exp(x/T − max) along `axis` | `axis=-1`, "
+                "`temperature=1.0`, `mask=None` | yes (y only) |")
+    rows.append("| `log_softmax` | x/T − max − log Σ exp(x/T − max) along `axis` | `axis=-1`, "
+                "`temperature=1.0`, `mask=None` | yes (y only) |")
+    return "\n".join(rows)

@@ -158,7 +158,7 @@ _erfc = np.frompyfunc(math.erfc, 1, 1)
 
 
 def _erfc64(z):
-    return _erfc(np.asarray(z, dtype=np.float64)).astype(np.float64)
+    return np.asarray(_erfc(np.asarray(z, dtype=np.float64)), dtype=np.float64)
 
 
 def _gelu(x):

@@ -1,0 +1,286 @@
+"""softmax / log_softmax and their backward: normalisation, stability, every axis and
+layout, masks, temperature, special rows, and the gradient vs the explicit Jacobian."""
+
+import numpy as np
+import pytest
+
+import fastact
+from fastact import reference
+
+FUNCS = [pytest.param(False, id="softmax"), pytest.param(True, id="log_softmax")]
+BACKENDS = ["cython", "numpy"]
+
+
+def _f(log):
+    return fastact.log_softmax if log else fastact.softmax
+
+
+def _ref64(x, axis=-1, temperature=1.0, mask=None, log=False):
+    return reference.softmax(np.asarray(x, np.float64), axis, temperature, mask, log)
+
+
+def _check(got, x, axis=-1, temperature=1.0, mask=None, log=False):
+    """float32: relative error (8 + |x - max|/T) eps for softmax, absolute 8 eps
+    (1 + |y|) for log_softmax; float64 the same with float64 eps."""
+    ref = _ref64(x, axis, temperature, mask, log)
+    eps = np.finfo(got.dtype).eps
+    g = got.astype(np.float64)
+    np.testing.assert_array_equal(np.isnan(g), np.isnan(ref))
+    np.testing.assert_array_equal(g[np.isinf(ref)], ref[np.isinf(ref)])
+    fin = np.isfinite(ref)
+    if log:
+        tol = 8 * eps * (1 + np.abs(ref))
+    else:
+        xm = np.where(np.broadcast_to(True if mask is None else mask, np.shape(x)), x, -np.inf)
+        with np.errstate(invalid="ignore"):
+            z = np.abs((xm - np.max(xm, axis=axis, keepdims=True)) / temperature)
+        z = np.where(np.isfinite(z), z, 0)
+        tol = (8 + z) * eps * np.abs(ref) + 1e-300
+    with np.errstate(invalid="ignore"):
+        err = np.abs(g - ref)
+    assert np.all(err[fin] <= tol[fin]), np.max((err / np.where(tol > 0, tol, 1))[fin])
+
+
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("shape", [(8, 1000), (300, 17), (1, 1), (5,), (3, 1)])
+def test_matches_float64_reference(log, backend, shape, dtype, rng):
+    x = (rng.standard_normal(shape) * 5).astype(dtype)
+    got = _f(log)(x, backend=backend)
+    assert got.dtype == dtype and got.shape == x.shape
+    _check(got, x, log=log)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rows_sum_to_one(backend, dtype, rng):
+    x = (rng.standard_normal((64, 3000)) * 10).astype(dtype)
+    y = fastact.softmax(x, backend=backend)
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(y.sum(axis=-1, dtype=np.float64), 1.0, rtol=0, atol=64 * eps)
+    ly = fastact.log_softmax(x, backend=backend)
+    np.testing.assert_allclose(np.exp(ly.astype(np.float64)).sum(-1), 1.0, atol=3000 * 8 * eps)
+
+
+@pytest.mark.parametrize("log", FUNCS)
+def test_invariant_to_per_row_shifts(log, rng):
+    x = rng.standard_normal((16, 200))
+    shift = rng.choice([-1e4, -7.0, 0.0, 3.5, 1e4], size=(16, 1))
+    np.testing.assert_allclose(_f(log)(x + shift), _f(log)(x), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("log", FUNCS)
+def test_huge_logits_do_not_overflow(log, dtype):
+    x = np.array([[1e4, -1e4, 0.0, 1e4 - 1], [-1e4, -1e4, -1e4, -1e4 + 2]], dtype)
+    got = _f(log)(x)
+    assert np.isfinite(got[:, [0, 2, 3]]).all() or log
+    _check(got, x, log=log)
+
+
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("axis", [0, 1, 2, -1, -2, -3])
+def test_every_axis_and_order(log, order, axis, dtype, rng):
+    x = np.asarray((rng.standard_normal((6, 150, 7)) * 3).astype(dtype), order=order)
+    got = _f(log)(x, axis=axis)
+    _check(got, x, axis=axis, log=log)
+    np.testing.assert_array_equal(_f(log)(x, axis=axis, backend="numpy").shape, x.shape)
+
+
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("view", ["transposed", "strided", "reversed", "sliced_both"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_non_contiguous_views_and_in_place(log, view, axis, rng):
+    base = rng.standard_normal((40, 300)).astype(np.float32)
+    make = {"transposed": lambda a: a.T, "strided": lambda a: a[::2, ::3],
+            "reversed": lambda a: a[::-1, ::-1], "sliced_both": lambda a: a[3:30:4, 7:290:5].T}
+    x = make[view](base)
+    expected = _ref64(x, axis, log=log)
+    got = _f(log)(x, axis=axis)
+    _check(got, x, axis=axis, log=log)
+    # in place through the view: the view holds the result, the rest of base is untouched
+    work = base.copy()
+    v = make[view](work)
+    before = work.copy()
+    res = _f(log)(v, axis=axis, out=v)
+    assert res is v
+    np.testing.assert_allclose(v, expected, rtol=2e-5, atol=1e-6)
+    untouched = np.ones(work.shape, bool)
+    make[view](untouched)[...] = False
+    np.testing.assert_array_equal(work[untouched], before[untouched])
+
+
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_temperature_divides_x(log, backend, rng):
+    x = rng.standard_normal((10, 50)) * 4
+    for t in (0.25, 1.0, 3.0):
+        np.testing.assert_allclose(_f(log)(x, temperature=t, backend=backend), _f(log)(x / t),
+                                   rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, np.nan, np.inf])
+def test_temperature_must_be_positive_finite(bad):
+    x = np.zeros((2, 3))
+    with pytest.raises(ValueError, match="temperature"):
+        fastact.softmax(x, temperature=bad)
+    with pytest.raises(TypeError, match="temperature"):
+        fastact.softmax(x, temperature="hot")
+
+
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("mask_shape", [(4, 6, 9), (9,), (1, 6, 9), (4, 1, 9), (4, 6, 1)])
+@pytest.mark.parametrize("axis", [-1, 1, 0])
+def test_masks_broadcast(log, backend, mask_shape, axis, rng):
+    x = rng.standard_normal((4, 6, 9))
+    mask = rng.random(mask_shape) > 0.3
+    got = _f(log)(x, axis=axis, mask=mask, backend=backend)
+    full = np.broadcast_to(mask, x.shape)
+    masked_value = -np.inf if log else 0.0
+    assert np.all(got[~full] == masked_value)
+    _check(got, x, axis=axis, mask=mask, log=log)
+    # a kept subset equals the plain softmax of that subset
+    y1 = _f(log)(x[0, 0], mask=full[0, 0]) if axis == -1 else None
+    if y1 is not None and full[0, 0].any():
+        np.testing.assert_allclose(y1[full[0, 0]], _f(log)(x[0, 0][full[0, 0]]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_special_rows(log, backend, axis):
+    inf, nan = np.inf, np.nan
+    rows = np.array([
+        [-inf, -inf, -inf, -inf],    # all -inf -> 0 / -inf
+        [1.0, nan, 2.0, 3.0],        # NaN -> NaN row
+        [1.0, inf, 2.0, inf],        # +inf -> limit: 1/2 on the infs
+        [0.0, 1.0, 2.0, 3.0],        # fully masked below
+        [5.0, nan, 1.0, 1.0],        # the NaN is masked: ignored
+    ])
+    mask = np.array([[True] * 4, [True] * 4, [True] * 4, [False] * 4, [True, False, True, True]])
+    x, m = (rows, mask) if axis == -1 else (rows.T.copy(), mask.T.copy())
+    got = _f(log)(x, axis=axis, mask=m, backend=backend)
+    got = got if axis == -1 else got.T
+    lo = -inf if log else 0.0
+    np.testing.assert_array_equal(got[0], [lo] * 4)
+    assert np.isnan(got[1]).all()
+    half = np.log(0.5) if log else 0.5
+    np.testing.assert_allclose(got[2], [lo, half, lo, half])
+    np.testing.assert_array_equal(got[3], [lo] * 4)
+    assert np.isfinite(got[4][[0, 2, 3]]).all() and got[4][1] == lo
+    for row in (0, 3):
+        assert not np.isnan(got[row]).any()
+
+
+def test_empty_and_zero_d():
+    for shape in [(0,), (0, 5), (5, 0), (3, 0, 2)]:
+        x = np.zeros(shape, np.float32)
+        assert fastact.softmax(x).shape == shape
+        assert fastact.log_softmax(x, axis=0).shape == shape
+    y = fastact.softmax(np.float32(3.0))
+    assert y.shape == () and y == 1.0
+    assert fastact.log_softmax(np.array(2.0)) == 0.0
+    with pytest.raises(np.exceptions.AxisError):
+        fastact.softmax(np.float32(3.0), axis=1)
+
+
+def test_float16_and_integers():
+    x16 = np.arange(12, dtype=np.float16).reshape(3, 4)
+    y = fastact.softmax(x16)
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y, _ref64(x16), rtol=2e-3)
+    out = np.empty_like(x16)
+    assert fastact.softmax(x16, out=out) is out and np.array_equal(out, y)
+    yi = fastact.log_softmax(np.arange(6).reshape(2, 3))
+    assert yi.dtype == np.float64
+    fastact.softmax(x16, out=x16)
+    np.testing.assert_array_equal(x16, y)
+
+
+# ---------------------------------------------------------------- backward
+
+def _jacobian(x, log, temperature=1.0):
+    """Explicit Jacobian of (log_)softmax(x/T) for one row, float64."""
+    p = _ref64(x, temperature=temperature)
+    n = x.size
+    if log:
+        return (np.eye(n) - p[None, :]) / temperature
+    return (np.diag(p) - np.outer(p, p)) / temperature
+
+
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("temperature", [1.0, 0.5, 2.5])
+def test_backward_is_the_jacobian_vector_product(log, backend, temperature, rng):
+    x = rng.standard_normal((6, 13)) * 3
+    dy = rng.standard_normal((6, 13))
+    y = _f(log)(x, temperature=temperature)
+    got = _f(log).backward(dy, y=y, temperature=temperature, backend=backend)
+    for r in range(x.shape[0]):
+        expected = _jacobian(x[r], log, temperature).T @ dy[r]
+        np.testing.assert_allclose(got[r], expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("log", FUNCS)
+def test_backward_vs_finite_differences(log, rng):
+    x = rng.standard_normal(9)
+    dy = rng.standard_normal(9)
+    h = 1e-6
+    fd = np.array([(dy @ (_f(log)(x + h * e) - _f(log)(x - h * e))) / (2 * h) for e in np.eye(9)])
+    np.testing.assert_allclose(_f(log).backward(dy, y=_f(log)(x)), fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("axis", [0, 1, 2])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_backward_every_axis_float32(log, axis, order, rng):
+    x = np.asarray(rng.standard_normal((5, 140, 6)), order=order)
+    dy = np.asarray(rng.standard_normal(x.shape), order=order)
+    y = _f(log)(x, axis=axis)
+    ref = reference.softmax_backward(dy, y, axis, 1.0, None, log)
+    got = _f(log).backward(dy.astype(np.float32), y=y.astype(np.float32), axis=axis)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(_f(log).backward(dy, y=y, axis=axis), ref, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_backward_with_mask_ignores_masked_entries(log, backend, rng):
+    x = rng.standard_normal((5, 12))
+    mask = rng.random((5, 12)) > 0.4
+    mask[2] = False
+    dy = rng.standard_normal((5, 12))
+    y = _f(log)(x, mask=mask)
+    got = _f(log).backward(dy, y=y, mask=mask, backend=backend)
+    assert np.all(got[~mask] == 0)
+    for r in range(5):
+        k = mask[r]
+        if k.any():
+            expected = _jacobian(x[r][k], log).T @ dy[r][k]
+            np.testing.assert_allclose(got[r][k], expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("target", ["dy", "y"])
+def test_backward_in_place(log, target, rng):
+    x = rng.standard_normal((7, 33)).astype(np.float32)
+    dy = rng.standard_normal((7, 33)).astype(np.float32)
+    y = _f(log)(x)
+    expected = _f(log).backward(dy, y=y)
+    arrays = {"dy": dy, "y": y}
+    res = _f(log).backward(dy, y=y, out=arrays[target])
+    assert res is arrays[target]
+    np.testing.assert_array_equal(res, expected)
+
+
+def test_forward_in_place_then_backward_from_output(rng):
+    x = rng.standard_normal((4, 50))
+    ref_dx = fastact.softmax.backward(np.ones_like(x), y=fastact.softmax(x))
+    fastact.softmax(x, out=x)  # x now holds y
+    np.testing.assert_array_equal(fastact.softmax.backward(np.ones_like(x), y=x), ref_dx)
+
+
+def test_backward_shape_mismatch():
+    with pytest.raises(ValueError, match="shape"):
+        fastact.softmax.backward(np.ones((2, 3)), y=np.ones((3, 2)))
