@@ -98,13 +98,17 @@ class BuildExt(build_ext):
                   f"# Building SERIAL kernels: every call runs on one thread.\n{banner}\n")
         omp_flags = ["-fopenmp"] if openmp else []
         flags = BASE_FLAGS + omp_flags
+        macros = [("FASTACT_BUILD_OPENMP", "1" if openmp else "0"),
+                  ("FASTACT_BUILD_FLAGS", '"%s"' % " ".join(flags))]
+        if self.compiler.compiler_type == "unix":
+            # gcc's inliner stops inlining into the large generated loop functions,
+            # and a call left in a loop keeps it scalar: the point functions
+            # (cdef inline) must always be inlined.
+            macros.append(("CYTHON_INLINE", "__inline__ __attribute__((always_inline, unused))"))
         for ext in self.extensions:
             ext.extra_compile_args = list(flags)
             ext.extra_link_args = list(omp_flags)
-            ext.define_macros = list(ext.define_macros) + [
-                ("FASTACT_BUILD_OPENMP", "1" if openmp else "0"),
-                ("FASTACT_BUILD_FLAGS", '"%s"' % " ".join(flags)),
-            ]
+            ext.define_macros = list(ext.define_macros) + macros
         super().build_extensions()
 
 

@@ -11,13 +11,17 @@ For each kernel ``k`` named in ``fastact/_registry.py`` (``KERNELS``):
 
 ``p0``/``p1`` are the numeric parameters in registry order (unused ones are 0).
 Loops over arrays live in ``_elementwise.pyx.tp``; they inline these functions.
+Selects choose between values computed beforehand (``neg = ...; return x if x > 0
+else neg``): Cython emits ``a if c else b`` as an if/else, and gcc if-converts (and so
+vectorizes) the in-place loops only when neither branch holds work of its own.
 Where float32 arithmetic would lose more than a few ULP (GELU: the argument of
 erfc / of the sigmoid is ill-conditioned in the tails) the point function computes
-in double and rounds once.
+in double and rounds once.  erfc (exact GELU) is still libm's, so that one kernel does
+not vectorize yet.
 """
 
 from cython cimport floating
-from libc.math cimport INFINITY, M_SQRT1_2, copysign, erfc, exp, fabs
+from libc.math cimport INFINITY, M_SQRT1_2, copysign, erfc
 
 from scalar_math cimport (
     exp_neg_abs, f_abs, f_exp, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
@@ -182,13 +186,15 @@ cdef inline floating logsigmoid_der(floating x, floating p0, floating p1) noexce
 
 cdef inline floating softplus_fwd(floating x, floating beta, floating threshold) noexcept nogil:
     cdef floating z = beta * x
-    return x if z > threshold else log1pexp(z) / beta
+    cdef floating smooth = log1pexp(z) / beta
+    return x if z > threshold else smooth
 
 
 cdef inline floating softplus_der(floating x, floating beta, floating threshold) noexcept nogil:
     cdef floating one = 1
     cdef floating z = beta * x
-    return one if z > threshold else stable_sigmoid(z)
+    cdef floating s = stable_sigmoid(z)
+    return one if z > threshold else s
 
 
 # silu and mish: exp(-|x|) is subnormal in float32 below x = -87, which would cost
@@ -252,12 +258,14 @@ cdef inline floating tanh_der_y(floating y, floating p0, floating p1) noexcept n
 # ---------------------------------------------------------------- ELU family (expm1)
 
 cdef inline floating elu_fwd(floating x, floating alpha, floating p1) noexcept nogil:
-    return x if x > 0 else alpha * f_expm1(x)
+    cdef floating neg = alpha * f_expm1(x)
+    return x if x > 0 else neg
 
 
 cdef inline floating elu_der(floating x, floating alpha, floating p1) noexcept nogil:
     cdef floating one = 1
-    return one if x > 0 else alpha * f_exp(x)
+    cdef floating neg = alpha * f_exp(x)
+    return one if x > 0 else neg
 
 
 cdef inline floating elu_der_y(floating y, floating alpha, floating p1) noexcept nogil:
@@ -268,13 +276,15 @@ cdef inline floating elu_der_y(floating y, floating alpha, floating p1) noexcept
 cdef inline floating selu_fwd(floating x, floating p0, floating p1) noexcept nogil:
     cdef floating scale = <floating>SELU_SCALE
     cdef floating scale_alpha = <floating>(SELU_SCALE * SELU_ALPHA)
-    return scale * x if x > 0 else scale_alpha * f_expm1(x)
+    cdef floating neg = scale_alpha * f_expm1(x)
+    return scale * x if x > 0 else neg
 
 
 cdef inline floating selu_der(floating x, floating p0, floating p1) noexcept nogil:
     cdef floating scale = <floating>SELU_SCALE
     cdef floating scale_alpha = <floating>(SELU_SCALE * SELU_ALPHA)
-    return scale if x > 0 else scale_alpha * f_exp(x)
+    cdef floating neg = scale_alpha * f_exp(x)
+    return scale if x > 0 else neg
 
 
 cdef inline floating selu_der_y(floating y, floating p0, floating p1) noexcept nogil:
@@ -284,12 +294,14 @@ cdef inline floating selu_der_y(floating y, floating p0, floating p1) noexcept n
 
 
 cdef inline floating celu_fwd(floating x, floating alpha, floating p1) noexcept nogil:
-    return x if x > 0 else alpha * f_expm1(x / alpha)
+    cdef floating neg = alpha * f_expm1(x / alpha)
+    return x if x > 0 else neg
 
 
 cdef inline floating celu_der(floating x, floating alpha, floating p1) noexcept nogil:
     # exp(x/alpha) in double: the rounding of x/alpha would be amplified |x/alpha| times
-    return <floating>(1.0 if x > 0 else exp(<double>x / <double>alpha))
+    cdef double neg = f_exp(<double>x / <double>alpha)
+    return <floating>(1.0 if x > 0 else neg)
 
 
 cdef inline floating celu_der_y(floating y, floating alpha, floating p1) noexcept nogil:
@@ -308,7 +320,7 @@ cdef inline floating gelu_fwd(floating x, floating p0, floating p1) noexcept nog
 cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nogil:
     # Phi(x) + x*phi(x)
     cdef double xd = x
-    cdef double pdf = exp(-0.5 * xd * xd) * INV_SQRT_2PI
+    cdef double pdf = f_exp(-0.5 * xd * xd) * INV_SQRT_2PI
     return <floating>(0.5 * erfc(-xd * M_SQRT1_2) + (0.0 if pdf == 0 else xd * pdf))
 
 

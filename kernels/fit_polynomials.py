@@ -5,6 +5,8 @@
 Near-minimax fits by interpolation at Chebyshev nodes, in 60-digit mpmath, of
 
 * exp:   e^r = 1 + r + r^2 q(r),  |r| <= ln2/2,  q(r) = sum r^k/(k+2)!
+* expm1: e^x - 1 = x + x^2 q(x) on the wider |x| <= ln2 (no reduction there)
+* tanh:  tanh(x) = x + x^3 P(x^2) for |x| <= 0.625
 * log1p: log(1+f) = 2 atanh(s) = 2s + s z R(z),  s = f/(2+f), z = s^2 <= ((sqrt2-1)/(sqrt2+1))^2,
          R(z) = sum 2 z^k/(2k+3)
 
@@ -31,6 +33,12 @@ def q_exp(r):
     return mp.nsum(lambda k: r ** k / mp.factorial(k + 2), [0, mp.inf])
 
 
+def p_tanh(u):
+    # (tanh(x) - x) / x^3 as a function of u = x^2
+    x = mp.sqrt(u)
+    return (mp.tanh(x) - x) / x ** 3 if u > mp.mpf(10) ** -20 else -mp.mpf(1) / 3 + 2 * u / 15
+
+
 def r_log(z):
     return mp.nsum(lambda k: 2 * z ** k / (2 * k + 3), [0, mp.inf])
 
@@ -39,6 +47,10 @@ FITS = [
     # (macro prefix, function, interval, degree, C suffix for the literal)
     ("FA_EXPF_Q", q_exp, (-mp.log(2) / 2, mp.log(2) / 2), 4, "f"),
     ("FA_EXP_Q", q_exp, (-mp.log(2) / 2, mp.log(2) / 2), 10, ""),
+    ("FA_EXPM1F_Q", q_exp, (-mp.log(2), mp.log(2)), 6, "f"),
+    ("FA_EXPM1_Q", q_exp, (-mp.log(2), mp.log(2)), 13, ""),
+    ("FA_TANHF_P", p_tanh, (0, mp.mpf(0.625) ** 2), 5, "f"),
+    ("FA_TANH_P", p_tanh, (0, mp.mpf(0.625) ** 2), 11, ""),
     ("FA_LOGF_R", r_log, (0, ((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)) ** 2), 3, "f"),
     ("FA_LOG_R", r_log, (0, ((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)) ** 2), 7, ""),
 ]

@@ -1,6 +1,10 @@
 # cython: language_level=3
-"""Shared scalar math for the fastact kernels: dtype-generic wrappers around libm and
+"""Shared scalar math for the fastact kernels: dtype-generic elementary functions and
 the numerically stable helpers every activation family uses.
+
+exp, expm1, log1p and tanh come from vecmath.h: branch-free, so that the loops which
+inline them vectorize (a libm call would keep every loop scalar).  log is only used
+once per softmax row and stays libm.
 
 All functions are ``cdef inline ... noexcept nogil`` on the fused type ``floating``:
 one body serves float32 and float64, and the ``floating is float`` tests are resolved
@@ -9,33 +13,41 @@ double and would silently promote float32 arithmetic.
 """
 
 from cython cimport floating
-from libc.math cimport (
-    INFINITY, erfc, exp, expf, expm1, expm1f, fabs, fabsf, log, log1p, log1pf, logf,
-    tanh, tanhf,
-)
+from libc.math cimport INFINITY, fabs, fabsf, log, logf
 
 
-# ---------------------------------------------------------------- libm by dtype
+cdef extern from "vecmath.h" nogil:
+    float fa_expf(float x)
+    double fa_exp(double x)
+    float fa_expm1f(float x)
+    double fa_expm1(double x)
+    float fa_log1pf(float x)
+    double fa_log1p(double x)
+    float fa_tanhf(float x)
+    double fa_tanh(double x)
+
+
+# ---------------------------------------------------------------- by dtype
 
 cdef inline floating f_exp(floating x) noexcept nogil:
     if floating is float:
-        return expf(x)
+        return fa_expf(x)
     else:
-        return exp(x)
+        return fa_exp(x)
 
 
 cdef inline floating f_expm1(floating x) noexcept nogil:
     if floating is float:
-        return expm1f(x)
+        return fa_expm1f(x)
     else:
-        return expm1(x)
+        return fa_expm1(x)
 
 
 cdef inline floating f_log1p(floating x) noexcept nogil:
     if floating is float:
-        return log1pf(x)
+        return fa_log1pf(x)
     else:
-        return log1p(x)
+        return fa_log1p(x)
 
 
 cdef inline floating f_log(floating x) noexcept nogil:
@@ -47,9 +59,9 @@ cdef inline floating f_log(floating x) noexcept nogil:
 
 cdef inline floating f_tanh(floating x) noexcept nogil:
     if floating is float:
-        return tanhf(x)
+        return fa_tanhf(x)
     else:
-        return tanh(x)
+        return fa_tanh(x)
 
 
 cdef inline floating f_abs(floating x) noexcept nogil:

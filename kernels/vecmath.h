@@ -1,0 +1,245 @@
+/* Vectorizable elementary functions for the fastact kernels.
+ *
+ * exp, expm1, log1p and tanh in float and double, written as straight-line scalar
+ * code: no branches, no table lookups, no libm calls, integer work only through bit
+ * casts, so that gcc/clang vectorize every loop that inlines them (SSE2 in a portable
+ * build, wider with -march or per-ISA clones).  Special values are handled by selects:
+ * NaN in -> NaN out, the infinities give their limits, subnormal results are produced
+ * with gradual underflow (one rounding) and overflow gives inf.
+ *
+ * Method (see also kernels/fit_polynomials.py, which fits the coefficients):
+ * - exp:   n = round(x/ln2) by the magic-number trick, r = x - n*ln2 with a two-part
+ *          ln2 (Cody-Waite), e^r = 1 + r + r^2 q(r), result p * 2^n1 * 2^n2 with
+ *          n1 + n2 = n so that both powers are normal numbers (no overflow in the
+ *          scaling, gradual underflow in the last multiply).
+ * - expm1: |x| < ln2: x + x^2 q(x), one polynomial; elsewhere the exp reduction and
+ *          e^x - 1 = 2^n (e^r - 1) + (2^n - 1) with e^r - 1 = r + r^2 q(r); exp(x)
+ *          where n is large.
+ * - log1p: w = 1 + x rounded, c = the rounding error (Fast2Sum), w = m 2^k with
+ *          m in [sqrt(1/2), sqrt(2)), log(m) = 2 atanh(s) = 2s + s z R(z),
+ *          s = (m-1)/(m+1), z = s^2, evaluated as f - s (f - z R) (f = m - 1 exact),
+ *          log1p(x) = k ln2 + log(m) + c/w.
+ * - tanh:  |x| < 0.625: x + x^3 P(x^2); else 1 - 2e/(1+e), e = exp(-2|x|); the sign
+ *          of x.
+ *
+ * Nothing here may be compiled with -ffast-math / reassociation: the Cody-Waite split
+ * and the Fast2Sum correction rely on the written evaluation order.
+ */
+#ifndef FASTACT_VECMATH_H
+#define FASTACT_VECMATH_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "vecmath_coeffs.h"
+
+/* Every function here must be inlined into the loops (a call blocks vectorization);
+   gcc's inliner gives up in large generated functions without this. */
+#if defined(__GNUC__) || defined(__clang__)
+#define FA_INLINE static inline __attribute__((always_inline))
+#else
+#define FA_INLINE static inline
+#endif
+
+FA_INLINE uint32_t fa_bits_f(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
+FA_INLINE float fa_from_bits_f(uint32_t u) { float x; memcpy(&x, &u, sizeof x); return x; }
+FA_INLINE uint64_t fa_bits_d(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
+FA_INLINE double fa_from_bits_d(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }
+
+/* ---------------------------------------------------------------- float */
+
+#define FA_F_MAGIC 12582912.0f          /* 1.5 * 2^23: x + MAGIC rounds x to an integer */
+#define FA_F_LOG2E 1.44269504088896341f
+#define FA_F_LN2_HI 0.693359375f        /* 9 significant bits: n * LN2_HI is exact */
+#define FA_F_LN2_LO -2.12194440054690583e-4f
+#define FA_F_SQRT_HALF_BITS 0x3f3504f3u /* bits of sqrt(1/2) rounded */
+
+/* integer k (|k| < 2^22) held in the low bits of k + MAGIC -> int, float */
+FA_INLINE int32_t fa_round_int_f(float v, float *as_float) {
+    float t = v + FA_F_MAGIC;
+    *as_float = t - FA_F_MAGIC;
+    return (int32_t)(fa_bits_f(t) - fa_bits_f(FA_F_MAGIC));
+}
+
+/* 2^k as a float for k in [-126, 127] */
+FA_INLINE float fa_pow2i_f(int32_t k) {
+    return fa_from_bits_f(((uint32_t)k + 127u) << 23);
+}
+
+/* e^r - 1 for |r| <= ln2/2 */
+FA_INLINE float fa_expm1_reduced_f(float r) {
+    float q = FA_EXPF_Q0 + r * (FA_EXPF_Q1 + r * (FA_EXPF_Q2 + r * (FA_EXPF_Q3 + r * FA_EXPF_Q4)));
+    return r + r * r * q;
+}
+
+/* x reduced: x = n ln2 + r; returns r, n (int and float) */
+FA_INLINE float fa_reduce_f(float x, int32_t *n, float *nf) {
+    *n = fa_round_int_f(x * FA_F_LOG2E, nf);
+    return (x - *nf * FA_F_LN2_HI) - *nf * FA_F_LN2_LO;
+}
+
+FA_INLINE float fa_expf(float x) {
+    /* e^x overflows above 88.7228 and is below half the smallest subnormal under -103.98 */
+    float xc = x < -104.0f ? -104.0f : x;
+    xc = xc > 89.0f ? 89.0f : xc;
+    int32_t n;
+    float nf, n1f;
+    float r = fa_reduce_f(xc, &n, &nf);
+    float p = 1.0f + fa_expm1_reduced_f(r);
+    int32_t n1 = fa_round_int_f(nf * 0.5f, &n1f);   /* n = n1 + n2, both in [-75, 64] */
+    float y = p * fa_pow2i_f(n1) * fa_pow2i_f(n - n1);
+    return x != x ? x : y;
+}
+
+FA_INLINE float fa_expm1f(float x) {
+    /* |x| < ln2: one polynomial, no reduction (the reduced form would cancel) */
+    float q = FA_EXPM1F_Q0 + x * (FA_EXPM1F_Q1 + x * (FA_EXPM1F_Q2 + x * (FA_EXPM1F_Q3
+            + x * (FA_EXPM1F_Q4 + x * (FA_EXPM1F_Q5 + x * FA_EXPM1F_Q6)))));
+    float near = x + x * x * q;
+    /* elsewhere: e^x - 1 = 2^n (e^r - 1) + (2^n - 1); below -17.4 the result is -1 in
+       float, above 17 the "- 1" is below an ulp (exp) */
+    float xc = x < -30.0f ? -30.0f : x;
+    xc = xc > 17.0f ? 17.0f : xc;
+    int32_t n;
+    float nf;
+    float r = fa_reduce_f(xc, &n, &nf);
+    float pm1 = fa_expm1_reduced_f(r);
+    float scale = fa_pow2i_f(n);                      /* n in [-44, 25] */
+    float y = scale * pm1 + (scale - 1.0f);
+    y = x > 17.0f ? fa_expf(x) : y;
+    y = (x < 0.693147f) & (x > -0.693147f) ? near : y;
+    return x != x ? x : y;
+}
+
+FA_INLINE float fa_log1pf(float x) {
+    float w = 1.0f + x;
+    /* Fast2Sum rounding error of 1 + x (order the operands by magnitude) */
+    float c = x > 1.0f ? (x - w) + 1.0f : (1.0f - w) + x;
+    uint32_t iw = fa_bits_f(w) - FA_F_SQRT_HALF_BITS;
+    int32_t k = (int32_t)((iw + (128u << 23)) >> 23) - 128;   /* exponent, as floor */
+    float m = fa_from_bits_f((iw & 0x007fffffu) + FA_F_SQRT_HALF_BITS);
+    float kf = fa_from_bits_f(fa_bits_f(FA_F_MAGIC) + (uint32_t)k) - FA_F_MAGIC;  /* k, exactly */
+    float f = m - 1.0f;
+    float s = f / (2.0f + f);
+    float z = s * s;
+    float rz = FA_LOGF_R0 + z * (FA_LOGF_R1 + z * (FA_LOGF_R2 + z * FA_LOGF_R3));
+    float logm = f - s * (f - z * rz);   /* = 2s + s z R: f exact, a small correction */
+    float y = kf * FA_F_LN2_HI + ((logm + c / w) + kf * FA_F_LN2_LO);
+    y = x == -1.0f ? -INFINITY : y;
+    y = x < -1.0f ? NAN : y;
+    y = x == INFINITY ? x : y;
+    return x != x ? x : y;
+}
+
+FA_INLINE float fa_tanhf(float x) {
+    float ax = x < 0.0f ? -x : x;
+    /* small |x|: an odd polynomial x + x^3 P(x^2);
+       large |x|: 1 - 2e/(1+e), e = exp(-2|x|) (the correction is small) */
+    float u = ax * ax;
+    float p = FA_TANHF_P0 + u * (FA_TANHF_P1 + u * (FA_TANHF_P2 + u * (FA_TANHF_P3
+            + u * (FA_TANHF_P4 + u * FA_TANHF_P5))));
+    float e = fa_expf(-2.0f * ax);
+    float y = ax < 0.625f ? ax + ax * u * p : 1.0f - 2.0f * e / (1.0f + e);
+    y = x < 0.0f ? -y : y;
+    y = x == 0.0f ? x : y;           /* keeps -0.0 */
+    return x != x ? x : y;
+}
+
+/* ---------------------------------------------------------------- double */
+
+#define FA_D_MAGIC 6755399441055744.0   /* 1.5 * 2^52 */
+#define FA_D_LOG2E 1.4426950408889634074
+#define FA_D_LN2_HI 6.93147180369123816490e-01  /* 32 significant bits: n * LN2_HI exact */
+#define FA_D_LN2_LO 1.90821492927058770002e-10
+#define FA_D_SQRT_HALF_BITS 0x3fe6a09e667f3bcdull
+
+FA_INLINE int64_t fa_round_int_d(double v, double *as_double) {
+    double t = v + FA_D_MAGIC;
+    *as_double = t - FA_D_MAGIC;
+    return (int64_t)(fa_bits_d(t) - fa_bits_d(FA_D_MAGIC));
+}
+
+/* 2^k as a double for k in [-1022, 1023] */
+FA_INLINE double fa_pow2i_d(int64_t k) {
+    return fa_from_bits_d(((uint64_t)k + 1023u) << 52);
+}
+
+FA_INLINE double fa_expm1_reduced_d(double r) {
+    double q = FA_EXP_Q0 + r * (FA_EXP_Q1 + r * (FA_EXP_Q2 + r * (FA_EXP_Q3 + r * (FA_EXP_Q4
+             + r * (FA_EXP_Q5 + r * (FA_EXP_Q6 + r * (FA_EXP_Q7 + r * (FA_EXP_Q8
+             + r * (FA_EXP_Q9 + r * FA_EXP_Q10)))))))));
+    return r + r * r * q;
+}
+
+FA_INLINE double fa_reduce_d(double x, int64_t *n, double *nf) {
+    *n = fa_round_int_d(x * FA_D_LOG2E, nf);
+    return (x - *nf * FA_D_LN2_HI) - *nf * FA_D_LN2_LO;
+}
+
+FA_INLINE double fa_exp(double x) {
+    double xc = x < -746.0 ? -746.0 : x;
+    xc = xc > 710.0 ? 710.0 : xc;
+    int64_t n;
+    double nf, n1f;
+    double r = fa_reduce_d(xc, &n, &nf);
+    double p = 1.0 + fa_expm1_reduced_d(r);
+    int64_t n1 = fa_round_int_d(nf * 0.5, &n1f);   /* both halves in [-539, 513] */
+    double y = p * fa_pow2i_d(n1) * fa_pow2i_d(n - n1);
+    return x != x ? x : y;
+}
+
+FA_INLINE double fa_expm1(double x) {
+    double q = FA_EXPM1_Q0 + x * (FA_EXPM1_Q1 + x * (FA_EXPM1_Q2 + x * (FA_EXPM1_Q3
+             + x * (FA_EXPM1_Q4 + x * (FA_EXPM1_Q5 + x * (FA_EXPM1_Q6 + x * (FA_EXPM1_Q7
+             + x * (FA_EXPM1_Q8 + x * (FA_EXPM1_Q9 + x * (FA_EXPM1_Q10 + x * (FA_EXPM1_Q11
+             + x * (FA_EXPM1_Q12 + x * FA_EXPM1_Q13))))))))))));
+    double near = x + x * x * q;
+    /* below -38 the result is -1 in double; above 37 the "- 1" is below an ulp */
+    double xc = x < -40.0 ? -40.0 : x;
+    xc = xc > 37.0 ? 37.0 : xc;
+    int64_t n;
+    double nf;
+    double r = fa_reduce_d(xc, &n, &nf);
+    double pm1 = fa_expm1_reduced_d(r);
+    double scale = fa_pow2i_d(n);                    /* n in [-58, 54] */
+    double y = scale * pm1 + (scale - 1.0);
+    y = x > 37.0 ? fa_exp(x) : y;
+    y = (x < 0.6931471805599453) & (x > -0.6931471805599453) ? near : y;
+    return x != x ? x : y;
+}
+
+FA_INLINE double fa_log1p(double x) {
+    double w = 1.0 + x;
+    double c = x > 1.0 ? (x - w) + 1.0 : (1.0 - w) + x;
+    uint64_t iw = fa_bits_d(w) - FA_D_SQRT_HALF_BITS;
+    int64_t k = (int64_t)((iw + (2048ull << 52)) >> 52) - 2048;
+    double m = fa_from_bits_d((iw & 0x000fffffffffffffull) + FA_D_SQRT_HALF_BITS);
+    double kf = fa_from_bits_d(fa_bits_d(FA_D_MAGIC) + (uint64_t)k) - FA_D_MAGIC;  /* k, exactly */
+    double f = m - 1.0;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double rz = FA_LOG_R0 + z * (FA_LOG_R1 + z * (FA_LOG_R2 + z * (FA_LOG_R3 + z * (FA_LOG_R4
+              + z * (FA_LOG_R5 + z * (FA_LOG_R6 + z * FA_LOG_R7))))));
+    double logm = f - s * (f - z * rz);
+    double y = kf * FA_D_LN2_HI + ((logm + c / w) + kf * FA_D_LN2_LO);
+    y = x == -1.0 ? -INFINITY : y;
+    y = x < -1.0 ? NAN : y;
+    y = x == INFINITY ? x : y;
+    return x != x ? x : y;
+}
+
+FA_INLINE double fa_tanh(double x) {
+    double ax = x < 0.0 ? -x : x;
+    double u = ax * ax;
+    double p = FA_TANH_P0 + u * (FA_TANH_P1 + u * (FA_TANH_P2 + u * (FA_TANH_P3 + u * (FA_TANH_P4
+             + u * (FA_TANH_P5 + u * (FA_TANH_P6 + u * (FA_TANH_P7 + u * (FA_TANH_P8
+             + u * (FA_TANH_P9 + u * (FA_TANH_P10 + u * FA_TANH_P11))))))))));
+    double e = fa_exp(-2.0 * ax);
+    double y = ax < 0.625 ? ax + ax * u * p : 1.0 - 2.0 * e / (1.0 + e);
+    y = x < 0.0 ? -y : y;
+    y = x == 0.0 ? x : y;
+    return x != x ? x : y;
+}
+
+#endif
