@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from fastact import _config, _elementwise
+from fastact import _config, _kernels
 from fastact._engine import CHUNK_ELEMENTS
 
 OPS = {"cheap (relu)": "relu_fwd", "transcendental (sigmoid)": "sigmoid_fwd"}
@@ -28,7 +28,7 @@ def per_call(op, x, src, n_threads, repeat):
     for _ in range(repeat):
         x[...] = src
         t = time.perf_counter()
-        _elementwise.run(op, x, (x,), 0.0, 0.0, n_threads, CHUNK_ELEMENTS)
+        _kernels.load("elementwise").run(op, x, (x,), 0.0, 0.0, n_threads, CHUNK_ELEMENTS)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 

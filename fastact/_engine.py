@@ -10,25 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _config, _layout, _registry as reg, _validation as val, reference
+from . import _config, _kernels as _kernel_modules, _layout, _registry as reg, _validation as val, reference
 
 # Elements per chunk handed to one thread by the parallel loops (dynamic schedule).
 CHUNK_ELEMENTS = 32_768
 
 
 def _kernels(module: str):
-    """The compiled kernel module (``_elementwise`` or ``_softmax``)."""
-    try:
-        if module == "_elementwise":
-            from . import _elementwise as m
-        else:
-            from . import _softmax as m
-    except ImportError as exc:  # pragma: no cover - only in a broken install
-        raise ImportError(
-            f"fastact's compiled kernels (fastact.{module}) are not importable: {exc}. "
-            "Build them with `pip install -e .` (needs a C compiler), or pass "
-            'backend="numpy" for the NumPy reference implementation.') from exc
-    return m
+    """The compiled kernel module (``_elementwise`` or ``_softmax``) of the variant
+    selected for this CPU."""
+    return _kernel_modules.load(module.lstrip("_"))
 
 
 def _backend(backend) -> str:

@@ -16,17 +16,21 @@ def config_dict() -> dict:
     info = {"fastact": __version__, "python": sys.version.split()[0], "numpy": np.__version__,
             "platform": platform.platform()}
     try:
-        from . import _buildinfo as b
-        from . import _elementwise, _softmax  # noqa: F401  (checks the kernels load)
+        from . import _buildinfo as b, _kernels
+
+        simd, flags = _kernels.load("elementwise").build_info()
+        _kernels.load("softmax")  # checks that it loads too
         info.update({
             "backends": ["cython", "numpy"],
             "openmp": b.openmp_enabled(),
-            "build_flags": b.build_flags(),
-            "simd_compiled": b.simd_compiled(),
+            "kernel_variants_built": list(_kernels.built_variants()),
+            "kernel_variant_used": _kernels.selected_variant(),
+            "simd_compiled": simd,
             "simd_detected": b.simd_detected(),
+            "build_flags": flags,
             "omp_max_threads": b.omp_max_threads(),
         })
-    except ImportError as exc:
+    except (ImportError, RuntimeError) as exc:
         info.update({"backends": ["numpy"], "compiled_kernels": f"NOT AVAILABLE ({exc})"})
     info.update({
         "usable_cpus": _config.usable_cpus(),

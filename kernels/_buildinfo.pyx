@@ -5,6 +5,7 @@ cdef extern from "buildinfo.h":
     int fastact_omp_max_threads() nogil
     const char* fastact_simd_compiled()
     const char* fastact_simd_detected()
+    const char* fastact_cpu_level()
     int FASTACT_BUILD_OPENMP
     const char* FASTACT_BUILD_FLAGS
 
@@ -23,9 +24,10 @@ def build_flags():
     return FASTACT_BUILD_FLAGS.decode()
 
 
-def simd_compiled():
-    return fastact_simd_compiled().decode()
-
-
 def simd_detected():
     return fastact_simd_detected().decode()
+
+
+def cpu_level():
+    """The highest kernel variant this CPU can run: "avx512", "avx2" or "baseline"."""
+    return fastact_cpu_level().decode()

@@ -24,7 +24,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, M_SQRT1_2, copysign, erfc
 
 from scalar_math cimport (
-    exp_neg_abs, f_abs, f_exp, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, f_abs, f_exp, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -206,12 +206,12 @@ cdef inline floating silu_fwd(floating x, floating p0, floating p1) noexcept nog
 
 
 cdef inline floating silu_der(floating x, floating p0, floating p1) noexcept nogil:
-    # sigmoid(x) + x*sigmoid(x)*sigmoid(-x); the second term is 0 where its
-    # factor underflows (this also gives the limits at +-inf instead of inf*0)
+    # sigmoid(x) + x*sigmoid(x)*sigmoid(-x); x clamped so that +-inf * 0 gives the
+    # limit 0 of the second term (it underflows long before)
     cdef double xd = x
     cdef double e = exp_neg_abs(xd)
     cdef double ss = sigmoid_prime_from_e(e)
-    return <floating>(sigmoid_from_e(xd, e) + (0.0 if ss == 0 else xd * ss))
+    return <floating>(sigmoid_from_e(xd, e) + clamp_abs(xd, 1e300) * ss)
 
 
 cdef inline floating tanh_softplus_parts(floating x, floating* one_minus) noexcept nogil:
@@ -237,7 +237,7 @@ cdef inline floating mish_der(floating x, floating p0, floating p1) noexcept nog
     cdef double xd = x, d
     cdef double t = tanh_softplus_parts(xd, &d)
     cdef double w = stable_sigmoid(xd) * (d * (2.0 - d))
-    return <floating>(t + (0.0 if w == 0 else xd * w))
+    return <floating>(t + clamp_abs(xd, 1e300) * w)
 
 
 cdef inline floating tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:
@@ -321,7 +321,7 @@ cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nog
     # Phi(x) + x*phi(x)
     cdef double xd = x
     cdef double pdf = f_exp(-0.5 * xd * xd) * INV_SQRT_2PI
-    return <floating>(0.5 * erfc(-xd * M_SQRT1_2) + (0.0 if pdf == 0 else xd * pdf))
+    return <floating>(0.5 * erfc(-xd * M_SQRT1_2) + clamp_abs(xd, 1e300) * pdf)
 
 
 cdef inline floating gelu_tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:
@@ -332,10 +332,11 @@ cdef inline floating gelu_tanh_fwd(floating x, floating p0, floating p1) noexcep
 
 
 cdef inline floating gelu_tanh_der(floating x, floating p0, floating p1) noexcept nogil:
-    # sigmoid(2u) + x*sigmoid'(2u)*d(2u)/dx
-    cdef double xd = x
+    # sigmoid(2u) + x*sigmoid'(2u)*d(2u)/dx; beyond |x| = 1e100 sigmoid' is 0 and
+    # sigmoid 0 or 1, so x is clamped there (no inf*0 from x^2 overflowing)
+    cdef double xd = clamp_abs(<double>x, 1e100)
     cdef double u2 = 2.0 * SQRT_2_OVER_PI * (xd + GELU_TANH_C * xd * xd * xd)
     cdef double e = exp_neg_abs(u2)
     cdef double ss = sigmoid_prime_from_e(e)
     cdef double du2 = 2.0 * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * xd * xd)
-    return <floating>(sigmoid_from_e(u2, e) + (0.0 if ss == 0 else xd * ss * du2))
+    return <floating>(sigmoid_from_e(u2, e) + xd * ss * du2)

@@ -85,6 +85,13 @@ cdef inline floating neg_inf_to(floating x, floating value, floating at_neg_inf)
     return at_neg_inf if x == -INFINITY else value
 
 
+cdef inline floating clamp_abs(floating x, floating bound) noexcept nogil:
+    """x limited to [-bound, bound] (NaN stays NaN).  ``f + clamp_abs(x, big) * w``
+    gives the limit f where x = +-inf meets w = 0, without the select on the product
+    that would make scalar and vector code contract to FMA differently."""
+    return bound if x > bound else (-bound if x < -bound else x)
+
+
 # ---------------------------------------------------------------- stable helpers
 
 cdef inline floating exp_neg_abs(floating x) noexcept nogil:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import fastact
-from fastact import _elementwise, _registry as reg, reference
+from fastact import _kernels, _registry as reg, reference
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PXD = (ROOT / "kernels" / "activations.pxd").read_text()
@@ -28,7 +28,7 @@ def test_kernel_has_scalar_math(kernel):
 
 @pytest.mark.parametrize("kernel", reg.KERNELS)
 def test_kernel_has_compiled_loops(kernel):
-    ops = set(_elementwise.OPS)
+    ops = set(_kernels.load("elementwise").OPS)
     for direction in ("fwd", "der", "bwd_x"):
         assert f"{kernel}_{direction}" in ops
     assert (f"{kernel}_bwd_y" in ops) == (kernel in reg.KERNELS_WITH_DER_Y)
@@ -52,7 +52,7 @@ def test_no_orphans():
 
 
 def test_prelu_pieces():
-    assert {"prelu_fwd", "prelu_der", "prelu_bwd_x", "prelu_bwd_weight_terms"} <= set(_elementwise.OPS)
+    assert {"prelu_fwd", "prelu_der", "prelu_bwd_x", "prelu_bwd_weight_terms"} <= set(_kernels.load("elementwise").OPS)
     assert callable(reference.prelu) and callable(reference.prelu_backward)
 
 

@@ -25,9 +25,10 @@ def _cases():
 
 
 @pytest.mark.parametrize("name,params", list(_cases()))
-def test_one_and_two_threads_bitwise_equal(name, params, rng):
-    x = rng.uniform(-30, 30, BIG).astype(np.float32)
-    dy = rng.standard_normal(BIG).astype(np.float32)
+@pytest.mark.parametrize("offset", [0, 3])  # 3: misaligned start (vector loop peeling)
+def test_one_and_two_threads_bitwise_equal(name, params, offset, rng):
+    x = rng.uniform(-30, 30, BIG + offset).astype(np.float32)[offset:]
+    dy = rng.standard_normal(BIG + offset).astype(np.float32)[offset:]
     f = fastact.get(name)
     for call in (lambda n: f(x, n_threads=n, **params),
                  lambda n: f.derivative(x, n_threads=n, **params),

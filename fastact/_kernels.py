@@ -1,0 +1,62 @@
+"""Load the compiled kernel modules, picking the variant the CPU runs best.
+
+``setup.py`` builds each kernel family (``_elementwise``, ``_softmax``) once per
+instruction-set level from the same sources: ``baseline`` (x86-64/SSE2, runs
+anywhere), ``avx2`` (x86-64-v3) and ``avx512`` (x86-64-v4) -- or a single ``native``
+variant with ``FASTACT_NATIVE=1``.  At first use the highest built variant that this
+CPU supports is imported.  ``FASTACT_SIMD=baseline|avx2|avx512`` forces one (tests and
+CI use it to exercise every path); forcing a level the CPU lacks is an error, never a
+crash.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import os
+
+LEVELS = ("baseline", "avx2", "avx512")  # increasing
+FAMILIES = ("elementwise", "softmax")
+
+
+def built_variants() -> tuple[str, ...]:
+    """Variants whose modules exist in this installation."""
+    names = LEVELS + ("native",)
+    return tuple(v for v in names if importlib.util.find_spec(f"fastact._elementwise_{v}"))
+
+
+def cpu_level() -> str:
+    from . import _buildinfo
+
+    return _buildinfo.cpu_level()
+
+
+@functools.lru_cache(maxsize=1)
+def selected_variant() -> str:
+    built = built_variants()
+    if not built:
+        raise ImportError(
+            "fastact's compiled kernels are not built. Install with `pip install -e .` "
+            '(needs a C compiler), or pass backend="numpy" for the NumPy reference.')
+    forced = os.environ.get("FASTACT_SIMD", "auto").strip().lower() or "auto"
+    if forced != "auto":
+        if forced not in built:
+            raise RuntimeError(f"FASTACT_SIMD={forced!r}: that kernel variant is not built "
+                               f"here (built: {', '.join(built)}; or 'auto')")
+        if forced in LEVELS and LEVELS.index(forced) > LEVELS.index(cpu_level()):
+            raise RuntimeError(f"FASTACT_SIMD={forced!r}: this CPU only supports up to "
+                               f"{cpu_level()!r}")
+        return forced
+    if "native" in built:
+        return "native"
+    top = LEVELS.index(cpu_level())
+    return max((v for v in built if v in LEVELS and LEVELS.index(v) <= top), key=LEVELS.index)
+
+
+@functools.lru_cache(maxsize=None)
+def load(family: str):
+    """The kernel module of ``family`` ("elementwise" or "softmax")."""
+    if family not in FAMILIES:
+        raise ValueError(family)
+    return importlib.import_module(f"fastact._{family}_{selected_variant()}")
