@@ -16,15 +16,14 @@ else neg``): Cython emits ``a if c else b`` as an if/else, and gcc if-converts (
 vectorizes) the in-place loops only when neither branch holds work of its own.
 Where float32 arithmetic would lose more than a few ULP (GELU: the argument of
 erfc / of the sigmoid is ill-conditioned in the tails) the point function computes
-in double and rounds once.  erfc (exact GELU) is still libm's, so that one kernel does
-not vectorize yet.
+in double and rounds once.
 """
 
 from cython cimport floating
-from libc.math cimport INFINITY, M_SQRT1_2, copysign, erfc
+from libc.math cimport INFINITY, M_SQRT1_2, copysign
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, f_abs, f_exp, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, fa_erfc, f_abs, f_exp, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -314,14 +313,14 @@ cdef inline floating celu_der_y(floating y, floating alpha, floating p1) noexcep
 cdef inline floating gelu_fwd(floating x, floating p0, floating p1) noexcept nogil:
     # x*Phi(x) = x/2*erfc(-x/sqrt(2)): the erfc form keeps the negative tail accurate
     cdef double xd = x
-    return <floating>neg_inf_to(xd, 0.5 * xd * erfc(-xd * M_SQRT1_2), -0.0)
+    return <floating>neg_inf_to(xd, 0.5 * xd * fa_erfc(-xd * M_SQRT1_2), -0.0)
 
 
 cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nogil:
     # Phi(x) + x*phi(x)
     cdef double xd = x
     cdef double pdf = f_exp(-0.5 * xd * xd) * INV_SQRT_2PI
-    return <floating>(0.5 * erfc(-xd * M_SQRT1_2) + clamp_abs(xd, 1e300) * pdf)
+    return <floating>(0.5 * fa_erfc(-xd * M_SQRT1_2) + clamp_abs(xd, 1e300) * pdf)
 
 
 cdef inline floating gelu_tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:

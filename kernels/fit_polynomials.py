@@ -7,6 +7,8 @@ Near-minimax fits by interpolation at Chebyshev nodes, in 60-digit mpmath, of
 * exp:   e^r = 1 + r + r^2 q(r),  |r| <= ln2/2,  q(r) = sum r^k/(k+2)!
 * expm1: e^x - 1 = x + x^2 q(x) on the wider |x| <= ln2 (no reduction there)
 * tanh:  tanh(x) = x + x^3 P(x^2) for |x| <= 0.625
+* erfc:  erfc(z) = t exp(Q(s) - z^2) for 0 <= z <= 27.5, t = 1/(1+z/2),
+         s = (t - (1+tmin)/2) / ((1-tmin)/2) in [-1, 1]; error of Q = relative error
 * log1p: log(1+f) = 2 atanh(s) = 2s + s z R(z),  s = f/(2+f), z = s^2 <= ((sqrt2-1)/(sqrt2+1))^2,
          R(z) = sum 2 z^k/(2k+3)
 
@@ -25,7 +27,10 @@ def chebyshev_fit(f, a, b, deg):
     coeffs = mp.lu_solve(mp.matrix([[x ** j for j in range(n)] for x in nodes]),
                          mp.matrix([f(x) for x in nodes]))
     grid = [a + (b - a) * mp.mpf(i) / 2000 for i in range(2001)]
-    err = max(abs(sum(coeffs[j] * x ** j for j in range(n)) / f(x) - 1) for x in grid)
+    if f is q_erfc:  # Q enters an exponent: its absolute error is what matters
+        err = max(abs(sum(coeffs[j] * x ** j for j in range(n)) - f(x)) for x in grid)
+    else:
+        err = max(abs(sum(coeffs[j] * x ** j for j in range(n)) / f(x) - 1) for x in grid)
     return [coeffs[j] for j in range(n)], err
 
 
@@ -37,6 +42,17 @@ def p_tanh(u):
     # (tanh(x) - x) / x^3 as a function of u = x^2
     x = mp.sqrt(u)
     return (mp.tanh(x) - x) / x ** 3 if u > mp.mpf(10) ** -20 else -mp.mpf(1) / 3 + 2 * u / 15
+
+
+ERFC_ZMAX = mp.mpf("27.5")  # erfc(27.5) < 2^-1074: the result is 0 beyond
+ERFC_TMIN = 1 / (1 + ERFC_ZMAX / 2)
+
+
+def q_erfc(s):
+    # erfc(z) = t exp(Q - z^2), t = 1/(1 + z/2) mapped to s in [-1, 1]
+    t = (ERFC_TMIN + 1) / 2 + (1 - ERFC_TMIN) / 2 * s
+    z = 2 * (1 - t) / t
+    return mp.log(mp.erfc(z) / t) + z * z
 
 
 def r_log(z):
@@ -51,6 +67,7 @@ FITS = [
     ("FA_EXPM1_Q", q_exp, (-mp.log(2), mp.log(2)), 13, ""),
     ("FA_TANHF_P", p_tanh, (0, mp.mpf(0.625) ** 2), 5, "f"),
     ("FA_TANH_P", p_tanh, (0, mp.mpf(0.625) ** 2), 11, ""),
+    ("FA_ERFC_Q", q_erfc, (-1, 1), 24, ""),
     ("FA_LOGF_R", r_log, (0, ((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)) ** 2), 3, "f"),
     ("FA_LOG_R", r_log, (0, ((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)) ** 2), 7, ""),
 ]
@@ -64,6 +81,8 @@ def main():
         print(f"\n/* degree {deg} on [{mp.nstr(a, 6)}, {mp.nstr(b, 6)}], max relative error {mp.nstr(err, 3)} */")
         for j, c in enumerate(coeffs):
             print(f"#define {name}{j} {mp.nstr(c, 21, strip_zeros=False)}{suffix}")
+    print(f"\n#define FA_ERFC_ZMAX {mp.nstr(ERFC_ZMAX, 17)}")
+    print(f"#define FA_ERFC_TMIN {mp.nstr(ERFC_TMIN, 21, strip_zeros=False)}")
     print("\n#endif")
 
 

@@ -2,7 +2,7 @@
 """Shared scalar math for the fastact kernels: dtype-generic elementary functions and
 the numerically stable helpers every activation family uses.
 
-exp, expm1, log1p and tanh come from vecmath.h: branch-free, so that the loops which
+exp, expm1, log1p, tanh (and erfc, in double) come from vecmath.h: branch-free, so that the loops which
 inline them vectorize (a libm call would keep every loop scalar).  log is only used
 once per softmax row and stays libm.
 
@@ -25,6 +25,7 @@ cdef extern from "vecmath.h" nogil:
     double fa_log1p(double x)
     float fa_tanhf(float x)
     double fa_tanh(double x)
+    double fa_erfc(double x)
 
 
 # ---------------------------------------------------------------- by dtype
