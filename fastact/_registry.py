@@ -34,11 +34,12 @@ NOT_NAN = "not_nan"  # any real number, +-inf allowed
 CHEAP = "cheap"  # a compare/select or a multiply per element: memory bound
 TRANSCENDENTAL = "transcendental"  # exp/log/tanh/erf per element: compute bound
 
-# Serial thresholds (elements).  Measured on the 2-core reference machine with
-# ``python bench/threshold.py`` (see README, "Threads"): below these sizes a
-# second thread costs more (fork/join ~1-2 us, and milliseconds when a core is
-# stolen by another process) than it saves.
-PARALLEL_MIN_SIZE = {CHEAP: 262_144, TRANSCENDENTAL: 16_384}
+# Serial thresholds (elements).  Measured on the 2-core reference machine (AVX-512
+# kernels, float32 in place) with ``python bench/threshold.py``: 2 threads first win
+# at 262144 elements for relu (1.2x; 0.9-1.0x below) and at 65536 for sigmoid (1.8x;
+# 1.0x at 32768).  Below these sizes a second thread costs more (fork/join ~1-2 us,
+# and milliseconds when a core is stolen by another process) than it saves.
+PARALLEL_MIN_SIZE = {CHEAP: 262_144, TRANSCENDENTAL: 65_536}
 
 
 @dataclass(frozen=True)
