@@ -95,6 +95,11 @@ def render_templates():
 class BuildExt(build_ext):
     """build_ext that probes OpenMP once and configures every extension."""
 
+    def finalize_options(self):
+        super().finalize_options()
+        if not self.parallel:  # compile the kernel variants on every core (pip gives no -j)
+            self.parallel = os.cpu_count() or 1
+
     def _compiles(self, flags, openmp=True):
         with tempfile.TemporaryDirectory() as tmp:
             src = pathlib.Path(tmp) / "probe.c"

@@ -66,6 +66,10 @@ class Activation:
     def __init__(self, spec: reg.Spec):
         self.spec = spec
         self.__name__ = self.__qualname__ = spec.name
+        self._threshold = reg.PARALLEL_MIN_SIZE[spec.work]
+        # checked parameter sets, resolved to (ops, p0, p1, y allowed) for the fast path
+        self._resolved = {}
+        self._default = self._resolve({})
         self.__module__ = "fastact"
         params = _param_doc(spec)
         self.__doc__ = (
@@ -87,23 +91,69 @@ class Activation:
             f"propagate).  {y_note[spec.grad_from_output]}  ``out=dy`` works in place.",
             _backward_signature(spec.params))
 
+    def _resolve(self, params: dict):
+        """(op names by direction, p0, p1, backward-from-y allowed) for ``params``, from
+        a small cache of parameter sets that passed the checks; None if ``params`` is
+        new and invalid or unhashable (the general path then reports the error)."""
+        if not params:
+            key = ()
+        else:
+            key = tuple(params.items())
+            try:
+                hit = self._resolved.get(key)
+            except TypeError:  # unhashable value: let the general path judge it
+                return None
+            if hit is not None:
+                return hit
+        try:
+            checked = _engine.val.check_params(self.spec, params, self.spec.name)
+        except (TypeError, ValueError):
+            return None
+        kernel = self.spec.kernel_for(checked)
+        nums = [checked[p.name] for p in self.spec.numeric_params] + [0.0, 0.0]
+        hit = ({d: f"{kernel}_{d}" for d in ("fwd", "der", "bwd_x", "bwd_y")}, nums[0], nums[1],
+               self.spec.backward_from_y_allowed(checked))
+        if len(self._resolved) < 64:
+            self._resolved[key] = hit
+        return hit
+
     def __repr__(self):
         return f"<fastact activation {self.spec.name}>"
 
     def __call__(self, x, /, *, out=None, backend="auto", n_threads=None, **params):
+        fast = self._resolve(params) if params else self._default
+        if fast is not None:
+            r = _engine.fast_elementwise(fast[0]["fwd"], self._threshold, (x,), out, backend,
+                                         n_threads, fast[1], fast[2])
+            if r is not None:
+                return r
         return _engine.elementwise(self.spec, "fwd", (x,), ("x",), out, backend, n_threads,
                                    params, self.spec.name)
 
     def _derivative(self, x, /, *, out=None, backend="auto", n_threads=None, **params):
+        fast = self._resolve(params) if params else self._default
+        if fast is not None:
+            r = _engine.fast_elementwise(fast[0]["der"], self._threshold, (x,), out, backend,
+                                         n_threads, fast[1], fast[2])
+            if r is not None:
+                return r
         return _engine.elementwise(self.spec, "der", (x,), ("x",), out, backend, n_threads,
                                    params, f"{self.spec.name}.derivative")
 
     def _backward(self, dy, /, x=None, *, y=None, out=None, backend="auto", n_threads=None,
                   **params):
-        where = f"{self.spec.name}.backward"
         if (x is None) == (y is None):
-            raise ValueError(f"{where}: give exactly one of x (the forward input) or y "
-                             "(the forward output)")
+            raise ValueError(f"{self.spec.name}.backward: give exactly one of x (the forward "
+                             "input) or y (the forward output)")
+        fast = self._resolve(params) if params else self._default
+        if fast is not None and (x is not None or fast[3]):
+            d = "bwd_x" if x is not None else "bwd_y"
+            r = _engine.fast_elementwise(fast[0][d], self._threshold,
+                                         (dy, x if x is not None else y), out, backend,
+                                         n_threads, fast[1], fast[2])
+            if r is not None:
+                return r
+        where = f"{self.spec.name}.backward"
         if x is not None:
             return _engine.elementwise(self.spec, "bwd_x", (dy, x), ("dy", "x"), out, backend,
                                        n_threads, params, where)

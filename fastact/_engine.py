@@ -22,6 +22,50 @@ def _kernels(module: str):
     return _kernel_modules.load(module.lstrip("_"))
 
 
+_run_elementwise = None  # the compiled kernels' run(), bound at first use
+
+
+def fast_elementwise(op: str, threshold: int, inputs: tuple, out, backend, n_threads,
+                     p0: float, p1: float):
+    """The common call, checked in a few attribute tests: the default backend, native
+    float32/float64 C-contiguous aligned ndarrays of one shape and dtype, ``out``
+    absent or one of the inputs (in place, writeable).  Returns None when the call is
+    anything else; the general path (``elementwise``) then checks and runs it."""
+    global _run_elementwise
+    if backend != "auto" or _config._context.get()[0] is not None:
+        return None
+    x = inputs[0]
+    if type(x) is not np.ndarray:
+        return None
+    dt = x.dtype
+    if dt is not val.F32 and dt is not val.F64:
+        return None
+    flags = x.flags
+    if not (flags.c_contiguous and flags.aligned):
+        return None
+    for a in inputs[1:]:
+        if type(a) is not np.ndarray or a.dtype is not dt or a.shape != x.shape:
+            return None
+        flags = a.flags
+        if not (flags.c_contiguous and flags.aligned):
+            return None
+    if out is None:
+        out = np.empty_like(x)
+    elif not any(out is a for a in inputs) or not out.flags.writeable:
+        return None
+    size = x.size
+    if n_threads is not None or size >= threshold:
+        nth = _config.resolve_n_threads(n_threads)  # also validates an explicit n_threads
+        if size < threshold:
+            nth = 1
+    else:
+        nth = 1
+    if _run_elementwise is None:
+        _run_elementwise = _kernels("_elementwise").run
+    _run_elementwise(op, out, inputs, p0, p1, nth, CHUNK_ELEMENTS)
+    return out
+
+
 def _backend(backend) -> str:
     b = _config.resolve_backend(backend)
     return "cython" if b == "auto" else b

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.util
+import importlib.machinery
 import os
 
 LEVELS = ("baseline", "avx2", "avx512")  # increasing
@@ -21,9 +21,14 @@ FAMILIES = ("elementwise", "softmax")
 
 
 def built_variants() -> tuple[str, ...]:
-    """Variants whose modules exist in this installation."""
+    """Variants whose compiled modules sit in this package's directory (looked up as
+    files: an import hook of another installation must not offer its variants)."""
+    here = os.path.dirname(os.path.abspath(__file__))
     names = LEVELS + ("native",)
-    return tuple(v for v in names if importlib.util.find_spec(f"fastact._elementwise_{v}"))
+    return tuple(v for v in names
+                 if all(any(os.path.exists(os.path.join(here, f"_{family}_{v}{suffix}"))
+                            for suffix in importlib.machinery.EXTENSION_SUFFIXES)
+                        for family in FAMILIES))
 
 
 def cpu_level() -> str:

@@ -1,0 +1,251 @@
+"""Build and run the benchmark cases: fastact against the NumPy baseline and the
+peers, for every activation (forward, derivative, backward) and softmax /
+log_softmax (forward, backward), plus the memory-bandwidth reference."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+import fastact
+
+from .. import _kernels, _registry as reg
+from . import baselines, peers as P
+from .timing import measure
+
+SIZES = (1_000, 100_000, 1_000_000, 16_000_000)
+SOFTMAX_SHAPES = ((8192, 1024), (64, 32000), (1_000_000, 16), (16, 1_000_000))
+QUICK_OPS = ("relu", "sigmoid", "tanh", "gelu", "silu", "softmax")
+QUICK_SIZES = (1_000, 100_000, 4_000_000)
+QUICK_DIRECTIONS = ("fwd", "bwd")
+QUICK_SOFTMAX_SHAPES = ((8192, 1024),)
+
+
+@dataclass
+class Record:
+    op: str
+    direction: str
+    shape: tuple
+    dtype: str
+    threads: int
+    impl: str
+    median_s: float
+    min_s: float
+    samples: int
+    bytes: int          # bytes read + written by the operation (logical)
+    note: str = ""
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+
+@dataclass
+class Results:
+    records: list = field(default_factory=list)
+    limit: dict = field(default_factory=dict)      # threads -> (ns per element, GB/s)
+    absent: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    def as_json(self):
+        return {"meta": self.meta, "absent_peers": self.absent,
+                "bandwidth_limit": {str(k): {"ns_per_element": v[0], "GBps": v[1]}
+                                    for k, v in self.limit.items()},
+                "records": [asdict(r) for r in self.records]}
+
+
+def op_names():
+    """Benchmark op labels: the registry's activations (gelu twice) and softmaxes."""
+    names = []
+    for spec in reg.ELEMENTWISE:
+        names.append(spec.name)
+        if spec.name == "gelu":
+            names.append("gelu(tanh)")
+    return names + list(reg.ROWWISE)
+
+
+def _spec_params(op):
+    if op == "gelu(tanh)":
+        return reg.SPECS["gelu"], {"approximate": "tanh"}
+    return reg.SPECS[op], {}
+
+
+class Progress:
+    def __init__(self, total, enabled=True):
+        self.total, self.done, self.enabled = max(total, 1), 0, enabled
+
+    def step(self, label):
+        self.done += 1
+        if self.enabled:
+            frac = self.done / self.total
+            bar = "#" * int(30 * frac)
+            sys.stderr.write(f"\r[{bar:<30}] {100 * frac:5.1f}%  {label:<48.48}")
+            sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 95 + "\r")
+            sys.stderr.flush()
+
+
+def bandwidth_limit(threads, n=16_000_000, budget=0.5):
+    """In-place read-modify-write of a plain streaming scale kernel (float32)."""
+    run = _kernels.load("elementwise").run
+    x = np.ones(n, np.float32)
+    t = measure(lambda: run("stream_scale", x, (x,), 1.0, 0.0, threads, 32_768), budget_s=budget)
+    return t.median_s / n * 1e9, 2 * 4 * n / t.median_s / 1e9
+
+
+def run_suite(ops, sizes, shapes, dtype, threads_list, backends, peer_names, budget,
+              progress=True, directions=("fwd", "der", "bwd")) -> Results:
+    dtype = np.dtype(dtype)
+    res = Results()
+    mods = P.load(peer_names)
+    res.absent = [n for n, m in mods.items() if m is None]
+    live = {n: m for n, m in mods.items() if m is not None}
+    res.meta["peer_versions"] = {n: P.version(m) for n, m in live.items()}
+    for t in threads_list:
+        res.limit[t] = bandwidth_limit(t, budget=max(budget, 0.3))
+    rng = np.random.default_rng(0)
+    plan = []
+    for op in ops:
+        dirs = ("fwd", "bwd") if op in reg.ROWWISE else ("fwd", "der", "bwd")
+        for d in (d for d in dirs if d in directions):
+            for shape in (shapes if op in reg.ROWWISE else [(n,) for n in sizes]):
+                plan.append((op, d, shape))
+    bar = Progress(len(plan) * len(threads_list), progress)
+    for op, d, shape in plan:
+        src = (rng.standard_normal(shape) * 3).astype(dtype)
+        dy_src = rng.standard_normal(shape).astype(dtype)
+        single = {}  # single-threaded baselines timed once, reported for every thread count
+        for t in threads_list:
+            bar.step(f"{op} {d} {shape} {t}T")
+            if op in reg.ROWWISE:
+                recs = _softmax_case(op == "log_softmax", d, src, dy_src, t, backends, live,
+                                     budget, single)
+            else:
+                recs = _elementwise_case(op, d, src, dy_src, t, backends, live, budget, single)
+            for impl, timing, nbytes, note in recs:
+                res.records.append(Record(op, d, tuple(shape), dtype.name, t, impl,
+                                          timing.median_s, timing.min_s, timing.samples,
+                                          nbytes, note))
+    bar.close()
+    return res
+
+
+def _timed(single, key, make):
+    if key not in single:
+        single[key] = make()
+    return single[key]
+
+
+def _elementwise_case(op, d, src, dy_src, t, backends, peers, budget, single):
+    spec, params = _spec_params(op)
+    full = {p.name: p.default for p in spec.params} | params
+    kernel = spec.kernel_for(full)
+    nums = [full[q.name] for q in spec.numeric_params] + [0.0, 0.0]
+    f = fastact.get(spec.name)
+    x, dy, buf, scratch = src.copy(), dy_src.copy(), np.empty_like(src), np.empty_like(src)
+    isz, n = src.itemsize, src.size
+    out = []
+    restore_x = lambda: np.copyto(x, src)  # noqa: E731
+    restore_dy = lambda: np.copyto(dy, dy_src)  # noqa: E731
+    is_prelu = op == "prelu"
+    w = np.array([0.25], src.dtype)
+    if d == "fwd":
+        nbytes = 2 * isz * n
+        for b in backends:
+            call = ((lambda: f(x, w, out=x, backend=b, n_threads=t)) if is_prelu
+                    else (lambda: f(x, out=x, backend=b, n_threads=t, **params)))
+            out.append((f"fastact-{b}", measure(call, restore_x, budget_s=budget), nbytes, "in place"))
+        base, how = (baselines.forward(op, kernel, nums[0], nums[1]) if not is_prelu else
+                     ((lambda xx, tt: np.copyto(xx, np.where(xx > 0, xx, w * xx))), "idiom"))
+        out.append(("numpy", _timed(single, "numpy", lambda: measure(
+            lambda: base(x, scratch), restore_x, budget_s=budget)), nbytes, how))
+        if "torch" in peers:
+            call = P.torch_forward(peers["torch"], op, x, t)
+            if call:
+                out.append(("torch", measure(call, restore_x, budget_s=budget), nbytes, ""))
+        if "onnxruntime" in peers:
+            call = P.ort_run(peers["onnxruntime"], op, x, buf, t)
+            if call:
+                out.append(("onnxruntime", measure(call, restore_x, budget_s=budget), nbytes, "out of place"))
+        if "numexpr" in peers:
+            call = P.numexpr_forward(peers["numexpr"], op, x, t)
+            if call:
+                out.append(("numexpr", measure(call, restore_x, budget_s=budget), nbytes, ""))
+        if "scipy" in peers:
+            call = P.scipy_forward(peers["scipy"], op, x, scratch)
+            if call:
+                out.append(("scipy", _timed(single, "scipy", lambda: measure(
+                    call, restore_x, budget_s=budget)), nbytes, ""))
+    elif d == "der":
+        nbytes = 2 * isz * n
+        for b in backends:
+            call = ((lambda: f.derivative(x, w, out=buf, backend=b, n_threads=t)) if is_prelu
+                    else (lambda: f.derivative(x, out=buf, backend=b, n_threads=t, **params)))
+            out.append((f"fastact-{b}", measure(call, budget_s=budget), nbytes, "into out"))
+        if not is_prelu:
+            base = baselines.derivative(kernel, nums[0], nums[1])
+            out.append(("numpy", _timed(single, "numpy", lambda: measure(
+                lambda: base(x, buf), budget_s=budget)), nbytes, "twin"))
+    else:
+        nbytes = 3 * isz * n
+        for b in backends:
+            call = ((lambda: f.backward(dy, x, w, out=dy, backend=b, n_threads=t)) if is_prelu
+                    else (lambda: f.backward(dy, x, out=dy, backend=b, n_threads=t, **params)))
+            out.append((f"fastact-{b}", measure(call, restore_dy, budget_s=budget), nbytes, "out=dy"))
+        if not is_prelu:
+            base = baselines.backward(kernel, nums[0], nums[1])
+            out.append(("numpy", _timed(single, "numpy", lambda: measure(
+                lambda: base(dy, x), restore_dy, budget_s=budget)), nbytes, "twin"))
+        if "torch" in peers and not is_prelu:
+            y = f(src, **params)
+            call = P.torch_backward(peers["torch"], op, dy, x, y, t)
+            if call:
+                out.append(("torch", measure(call, budget_s=budget), nbytes, "out of place"))
+    return out
+
+
+def _softmax_case(log, d, src, dy_src, t, backends, peers, budget, single):
+    f = fastact.log_softmax if log else fastact.softmax
+    name = "log_softmax" if log else "softmax"
+    x, dy, buf = src.copy(), dy_src.copy(), np.empty_like(src)
+    isz, n = src.itemsize, src.size
+    restore_x = lambda: np.copyto(x, src)  # noqa: E731
+    restore_dy = lambda: np.copyto(dy, dy_src)  # noqa: E731
+    out = []
+    if d == "fwd":
+        nbytes = 2 * isz * n
+        for b in backends:
+            out.append((f"fastact-{b}", measure(lambda: f(x, out=x, backend=b, n_threads=t),
+                                                restore_x, budget_s=budget), nbytes, "in place"))
+        base = baselines.softmax(log)
+        out.append(("numpy", _timed(single, "numpy", lambda: measure(
+            lambda: base(x), restore_x, budget_s=budget)), nbytes, "idiom"))
+        if "torch" in peers:
+            out.append(("torch", measure(P.torch_softmax(peers["torch"], log, False, x, None, None, t),
+                                         restore_x, budget_s=budget), nbytes, "out of place"))
+        if "onnxruntime" in peers:
+            call = P.ort_run(peers["onnxruntime"], name, x, buf, t)
+            if call:
+                out.append(("onnxruntime", measure(call, restore_x, budget_s=budget), nbytes, "out of place"))
+        if "scipy" in peers:
+            call = P.scipy_softmax(peers["scipy"], log, x)
+            out.append(("scipy", _timed(single, "scipy", lambda: measure(
+                call, restore_x, budget_s=budget)), nbytes, "out of place"))
+    else:
+        nbytes = 3 * isz * n
+        y = f(src)
+        for b in backends:
+            out.append((f"fastact-{b}", measure(lambda: f.backward(dy, y=y, out=dy, backend=b, n_threads=t),
+                                                restore_dy, budget_s=budget), nbytes, "out=dy"))
+        base = baselines.softmax_backward(log)
+        out.append(("numpy", _timed(single, "numpy", lambda: measure(
+            lambda: base(dy, y), restore_dy, budget_s=budget)), nbytes, "idiom"))
+        if "torch" in peers:
+            out.append(("torch", measure(P.torch_softmax(peers["torch"], log, True, x, dy, y, t),
+                                         budget_s=budget), nbytes, "out of place"))
+    return out
