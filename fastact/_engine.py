@@ -159,17 +159,28 @@ def prelu(direction: str, dy, x, weight, out, backend, n_threads):
         return _finish(buf, out, result)
     run = _kernels("_elementwise").run
     nth = _threads(n_threads, buf.size, reg.CHEAP)
+    # one slope for everything: the leaky_relu kernels with alpha = that slope (a
+    # broadcast operand of stride 0 would keep the loop from vectorizing)
+    alpha = float(wc.reshape(-1)[0]) if wc.size == 1 else None
     if direction in ("fwd", "der"):
-        for v in _layout.elementwise_views(buf, xc, wb):
-            run(f"prelu_{direction}", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
+        if alpha is not None:
+            for v in _layout.elementwise_views(buf, xc):
+                run(f"leaky_relu_{direction}", v[0], v[1:], alpha, 0.0, nth, CHUNK_ELEMENTS)
+        else:
+            for v in _layout.elementwise_views(buf, xc, wb):
+                run(f"prelu_{direction}", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
         return _finish(buf, out, result)
     dyc = converted[0]
     # the weight terms first: dx may be written over dy (out=dy)
     terms = np.empty_like(xc)
     for v in _layout.elementwise_views(terms, dyc, xc):
         run("prelu_bwd_weight_terms", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
-    for v in _layout.elementwise_views(buf, dyc, xc, wb):
-        run("prelu_bwd_x", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
+    if alpha is not None:
+        for v in _layout.elementwise_views(buf, dyc, xc):
+            run("leaky_relu_bwd_x", v[0], v[1:], alpha, 0.0, nth, CHUNK_ELEMENTS)
+    else:
+        for v in _layout.elementwise_views(buf, dyc, xc, wb):
+            run("prelu_bwd_x", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
     lead = xc.ndim - wc.ndim
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(wc.shape)
                                       if n == 1 and xc.shape[lead + i] != 1)

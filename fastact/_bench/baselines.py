@@ -104,10 +104,11 @@ def derivative(kernel: str, p0: float, p1: float):
     return lambda x, out: np.copyto(out, der(x, p0, p1))
 
 
-def backward(kernel: str, p0: float, p1: float):
-    """dy *= f'(x), in place on dy."""
-    der = reference.TWINS[kernel].der
-    return lambda dy, x: np.multiply(dy, der(x, p0, p1), out=dy)
+def backward(kernel: str, p0: float, p1: float, from_y: bool = False):
+    """dy *= f'(x) (or f' computed from y), in place on dy."""
+    twin = reference.TWINS[kernel]
+    der = twin.der_y if from_y else twin.der
+    return lambda dy, xy: np.multiply(dy, der(xy, p0, p1), out=dy)
 
 
 def softmax(log: bool):

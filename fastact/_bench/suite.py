@@ -192,17 +192,26 @@ def _elementwise_case(op, d, src, dy_src, t, backends, peers, budget, single):
             out.append(("numpy", _timed(single, "numpy", lambda: measure(
                 lambda: base(x, buf), budget_s=budget)), nbytes, "twin"))
     else:
+        # from the forward output y where f' is a function of y (as PyTorch does for
+        # sigmoid/tanh), else from x
         nbytes = 3 * isz * n
+        from_y = not is_prelu and spec.backward_from_y_allowed(full)
+        y = f(src, **params) if not is_prelu else None
         for b in backends:
-            call = ((lambda: f.backward(dy, x, w, out=dy, backend=b, n_threads=t)) if is_prelu
-                    else (lambda: f.backward(dy, x, out=dy, backend=b, n_threads=t, **params)))
-            out.append((f"fastact-{b}", measure(call, restore_dy, budget_s=budget), nbytes, "out=dy"))
+            if is_prelu:
+                call = lambda: f.backward(dy, x, w, out=dy, backend=b, n_threads=t)  # noqa: E731
+            elif from_y:
+                call = lambda: f.backward(dy, y=y, out=dy, backend=b, n_threads=t, **params)  # noqa: E731
+            else:
+                call = lambda: f.backward(dy, x, out=dy, backend=b, n_threads=t, **params)  # noqa: E731
+            out.append((f"fastact-{b}", measure(call, restore_dy, budget_s=budget), nbytes,
+                        "out=dy, from y" if from_y else "out=dy"))
         if not is_prelu:
-            base = baselines.backward(kernel, nums[0], nums[1])
+            base = baselines.backward(kernel, nums[0], nums[1], from_y)
+            arg = y if from_y else x
             out.append(("numpy", _timed(single, "numpy", lambda: measure(
-                lambda: base(dy, x), restore_dy, budget_s=budget)), nbytes, "twin"))
+                lambda: base(dy, arg), restore_dy, budget_s=budget)), nbytes, "twin"))
         if "torch" in peers and not is_prelu:
-            y = f(src, **params)
             call = P.torch_backward(peers["torch"], op, dy, x, y, t)
             if call:
                 out.append(("torch", measure(call, budget_s=budget), nbytes, "out of place"))
