@@ -72,6 +72,26 @@ def torch_forward(torch, op, x, threads):
     return lambda: fn(xt, **kwargs)
 
 
+_TORCH_BWD = ("relu", "sigmoid", "tanh", "gelu", "gelu(tanh)", "silu", "mish", "elu", "softplus",
+              "hardtanh", "hardsigmoid", "hardswish", "leaky_relu")
+_SCIPY_FWD = ("sigmoid", "logsigmoid", "gelu")
+
+
+def supports(peer, op, direction):
+    """Whether ``peer`` has ``op`` in ``direction`` (fwd/der/bwd) here."""
+    softmax = op in ("softmax", "log_softmax")
+    if peer == "torch":
+        return direction == "fwd" and (softmax or op in _TORCH_FWD) or (
+            direction == "bwd" and (softmax or op in _TORCH_BWD))
+    if peer == "onnxruntime":
+        return direction == "fwd" and op in _ORT_NODES
+    if peer == "numexpr":
+        return direction == "fwd" and op in _NUMEXPR
+    if peer == "scipy":
+        return direction == "fwd" and (softmax or op in _SCIPY_FWD)
+    return False
+
+
 def torch_backward(torch, op, dy, x, y, threads):
     """PyTorch's fused backward kernels (aten *_backward), out of place."""
     torch.set_num_threads(threads)
@@ -152,7 +172,12 @@ def ort_run(ort, op, x, out, threads):
     io = sess.io_binding()
     io.bind_input("x", "cpu", 0, x.dtype, list(x.shape), x.ctypes.data)
     io.bind_output("y", "cpu", 0, out.dtype, list(out.shape), out.ctypes.data)
-    return lambda: sess.run_with_iobinding(io)
+
+    def run():
+        sess.run_with_iobinding(io)
+
+    run.buffers = (x, out)  # the binding holds raw pointers: keep the arrays alive
+    return run
 
 
 # ---------------------------------------------------------------- numexpr

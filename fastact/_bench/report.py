@@ -129,29 +129,41 @@ def plot(results, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .. import _registry as reg
+
     rs = rows(results)
-    elementwise = [r for r in rs if len(r["shape"]) == 1 and r["direction"] == "fwd"]
+    # identity in place writes nothing (the compiler drops the copy): not a throughput
+    elementwise = [r for r in rs if len(r["shape"]) == 1 and r["direction"] == "fwd"
+                   and r["op"] != "identity"]
     threads = sorted({r["threads"] for r in rs})
-    fig, axes = plt.subplots(1, 2, figsize=(15, 6))
-    ax = axes[0]
-    for op in dict.fromkeys(r["op"] for r in elementwise):
+
+    def work(op):
+        name = "gelu" if op.startswith("gelu") else op
+        return reg.SPECS[name].work if name in reg.SPECS else reg.TRANSCENDENTAL
+
+    fig, axes = plt.subplots(1, 3, figsize=(19, 6))
+    for ax, kind, title in ((axes[0], reg.CHEAP, "compare/select ops"),
+                            (axes[1], reg.TRANSCENDENTAL, "transcendental ops")):
+        for op in dict.fromkeys(r["op"] for r in elementwise if work(r["op"]) == kind):
+            for t in threads:
+                pts = sorted((r["shape"][0], r["GBps"]) for r in elementwise
+                             if r["op"] == op and r["threads"] == t)
+                if pts:
+                    ax.plot(*zip(*pts), marker="o", ls="-" if t == threads[-1] else ":",
+                            label=f"{op} {t}T")
         for t in threads:
-            pts = sorted((r["shape"][0], r["GBps"]) for r in elementwise
-                         if r["op"] == op and r["threads"] == t)
-            if pts:
-                ax.plot(*zip(*pts), marker="o", ls="-" if t == threads[-1] else ":",
-                        label=f"{op} {t}T")
-    for t in threads:
-        ax.axhline(results.limit[t][1], color="k", ls="--" if t == threads[-1] else ":", lw=1)
-        ax.text(ax.get_xlim()[0] if False else 1e3, results.limit[t][1] * 1.02,
-                f"in-place bandwidth limit, {t}T", fontsize=8)
-    ax.set_xscale("log")
-    ax.set_xlabel("elements")
-    ax.set_ylabel("GB/s (bytes read + written / time)")
-    ax.set_title("fastact forward, in place")
-    ax.legend(fontsize=6, ncol=3)
-    ax = axes[1]
+            lim = results.limit[t][1]
+            ax.axhline(lim, color="k", ls="--" if t == threads[-1] else ":", lw=1)
+            ax.text(0.01, lim * 1.01, f"bandwidth limit {t}T", fontsize=8,
+                    transform=ax.get_yaxis_transform())
+        ax.set_xscale("log")
+        ax.set_xlabel("elements")
+        ax.set_ylabel("GB/s (bytes read + written / time)")
+        ax.set_title(f"fastact forward in place: {title}")
+        ax.legend(fontsize=6, ncol=2)
+    ax = axes[2]
     big = [r for r in rs if r["threads"] == threads[-1] and r["direction"] == "fwd"
+           and r["op"] != "identity"
            and (len(r["shape"]) > 1 or r["shape"][0] == max(x["shape"][0] for x in elementwise))]
     labels = [f"{r['op']} {_shape_label(r['shape'])}" for r in big]
     comps = [c for c in COMPETITORS if c != "fastact-numpy" and any(c in r["speedups"] for r in big)]

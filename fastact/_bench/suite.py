@@ -49,6 +49,13 @@ class Results:
     absent: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
 
+    @classmethod
+    def from_json(cls, data):
+        res = cls(meta=data["meta"], absent=data["absent_peers"])
+        res.limit = {int(k): (v["ns_per_element"], v["GBps"]) for k, v in data["bandwidth_limit"].items()}
+        res.records = [Record(**{**r, "shape": tuple(r["shape"])}) for r in data["records"]]
+        return res
+
     def as_json(self):
         return {"meta": self.meta, "absent_peers": self.absent,
                 "bandwidth_limit": {str(k): {"ns_per_element": v[0], "GBps": v[1]}
@@ -135,13 +142,53 @@ def run_suite(ops, sizes, shapes, dtype, threads_list, backends, peer_names, bud
     return res
 
 
-def _timed(single, key, make):
-    if key not in single:
-        single[key] = make()
-    return single[key]
+# Implementations that run on one thread whatever n_threads says: timed once per case.
+SINGLE_THREADED = ("numpy", "scipy")
+
+
+@dataclass
+class Case:
+    """One implementation of one benchmark case: call it, restore the input first."""
+    impl: str
+    call: object
+    restore: object  # None when the call does not modify its input
+    nbytes: int
+    note: str = ""
+
+
+def _time_cases(cases, budget, single):
+    out = []
+    for c in cases:
+        if c.impl in SINGLE_THREADED and c.impl in single:
+            timing = single[c.impl]
+        else:
+            timing = measure(c.call, c.restore, budget_s=budget)
+            if c.impl in SINGLE_THREADED:
+                single[c.impl] = timing
+        out.append((c.impl, timing, c.nbytes, c.note))
+    return out
 
 
 def _elementwise_case(op, d, src, dy_src, t, backends, peers, budget, single):
+    return _time_cases(elementwise_cases(op, d, src, dy_src, t, backends, peers), budget, single)
+
+
+def _softmax_case(log, d, src, dy_src, t, backends, peers, budget, single):
+    return _time_cases(softmax_cases(log, d, src, dy_src, t, backends, peers), budget, single)
+
+
+def implementations(op, direction, peer_names):
+    """Names of the implementations a case has: fastact, the NumPy baseline (not for the
+    prelu derivative/backward), and the peers that provide the op."""
+    names = ["fastact-cython"]
+    if not (op == "prelu" and direction != "fwd"):
+        names.append("numpy")
+    return names + [p for p in peer_names if P.supports(p, op, direction)]
+
+
+def elementwise_cases(op, d, src, dy_src, t, backends, peers):
+    """Every implementation of elementwise ``op`` in direction ``d`` on copies of
+    ``src`` (and ``dy_src``): fastact per backend, the NumPy baseline, the peers."""
     spec, params = _spec_params(op)
     full = {p.name: p.default for p in spec.params} | params
     kernel = spec.kernel_for(full)
@@ -149,48 +196,45 @@ def _elementwise_case(op, d, src, dy_src, t, backends, peers, budget, single):
     f = fastact.get(spec.name)
     x, dy, buf, scratch = src.copy(), dy_src.copy(), np.empty_like(src), np.empty_like(src)
     isz, n = src.itemsize, src.size
-    out = []
     restore_x = lambda: np.copyto(x, src)  # noqa: E731
     restore_dy = lambda: np.copyto(dy, dy_src)  # noqa: E731
     is_prelu = op == "prelu"
     w = np.array([0.25], src.dtype)
+    cases = []
     if d == "fwd":
         nbytes = 2 * isz * n
         for b in backends:
-            call = ((lambda: f(x, w, out=x, backend=b, n_threads=t)) if is_prelu
-                    else (lambda: f(x, out=x, backend=b, n_threads=t, **params)))
-            out.append((f"fastact-{b}", measure(call, restore_x, budget_s=budget), nbytes, "in place"))
+            call = ((lambda b=b: f(x, w, out=x, backend=b, n_threads=t)) if is_prelu
+                    else (lambda b=b: f(x, out=x, backend=b, n_threads=t, **params)))
+            cases.append(Case(f"fastact-{b}", call, restore_x, nbytes, "in place"))
         base, how = (baselines.forward(op, kernel, nums[0], nums[1]) if not is_prelu else
                      ((lambda xx, tt: np.copyto(xx, np.where(xx > 0, xx, w * xx))), "idiom"))
-        out.append(("numpy", _timed(single, "numpy", lambda: measure(
-            lambda: base(x, scratch), restore_x, budget_s=budget)), nbytes, how))
+        cases.append(Case("numpy", lambda: base(x, scratch), restore_x, nbytes, how))
         if "torch" in peers:
             call = P.torch_forward(peers["torch"], op, x, t)
             if call:
-                out.append(("torch", measure(call, restore_x, budget_s=budget), nbytes, ""))
+                cases.append(Case("torch", call, restore_x, nbytes, ""))
         if "onnxruntime" in peers:
             call = P.ort_run(peers["onnxruntime"], op, x, buf, t)
             if call:
-                out.append(("onnxruntime", measure(call, restore_x, budget_s=budget), nbytes, "out of place"))
+                cases.append(Case("onnxruntime", call, restore_x, nbytes, "out of place"))
         if "numexpr" in peers:
             call = P.numexpr_forward(peers["numexpr"], op, x, t)
             if call:
-                out.append(("numexpr", measure(call, restore_x, budget_s=budget), nbytes, ""))
+                cases.append(Case("numexpr", call, restore_x, nbytes, ""))
         if "scipy" in peers:
             call = P.scipy_forward(peers["scipy"], op, x, scratch)
             if call:
-                out.append(("scipy", _timed(single, "scipy", lambda: measure(
-                    call, restore_x, budget_s=budget)), nbytes, ""))
+                cases.append(Case("scipy", call, restore_x, nbytes, ""))
     elif d == "der":
         nbytes = 2 * isz * n
         for b in backends:
-            call = ((lambda: f.derivative(x, w, out=buf, backend=b, n_threads=t)) if is_prelu
-                    else (lambda: f.derivative(x, out=buf, backend=b, n_threads=t, **params)))
-            out.append((f"fastact-{b}", measure(call, budget_s=budget), nbytes, "into out"))
+            call = ((lambda b=b: f.derivative(x, w, out=buf, backend=b, n_threads=t)) if is_prelu
+                    else (lambda b=b: f.derivative(x, out=buf, backend=b, n_threads=t, **params)))
+            cases.append(Case(f"fastact-{b}", call, None, nbytes, "into out"))
         if not is_prelu:
             base = baselines.derivative(kernel, nums[0], nums[1])
-            out.append(("numpy", _timed(single, "numpy", lambda: measure(
-                lambda: base(x, buf), budget_s=budget)), nbytes, "twin"))
+            cases.append(Case("numpy", lambda: base(x, buf), None, nbytes, "twin"))
     else:
         # from the forward output y where f' is a function of y (as PyTorch does for
         # sigmoid/tanh), else from x
@@ -199,62 +243,60 @@ def _elementwise_case(op, d, src, dy_src, t, backends, peers, budget, single):
         y = f(src, **params) if not is_prelu else None
         for b in backends:
             if is_prelu:
-                call = lambda: f.backward(dy, x, w, out=dy, backend=b, n_threads=t)  # noqa: E731
+                call = lambda b=b: f.backward(dy, x, w, out=dy, backend=b, n_threads=t)  # noqa: E731
             elif from_y:
-                call = lambda: f.backward(dy, y=y, out=dy, backend=b, n_threads=t, **params)  # noqa: E731
+                call = lambda b=b: f.backward(dy, y=y, out=dy, backend=b, n_threads=t, **params)  # noqa: E731
             else:
-                call = lambda: f.backward(dy, x, out=dy, backend=b, n_threads=t, **params)  # noqa: E731
-            out.append((f"fastact-{b}", measure(call, restore_dy, budget_s=budget), nbytes,
-                        "out=dy, from y" if from_y else "out=dy"))
+                call = lambda b=b: f.backward(dy, x, out=dy, backend=b, n_threads=t, **params)  # noqa: E731
+            cases.append(Case(f"fastact-{b}", call, restore_dy, nbytes,
+                              "out=dy, from y" if from_y else "out=dy"))
         if not is_prelu:
             base = baselines.backward(kernel, nums[0], nums[1], from_y)
             arg = y if from_y else x
-            out.append(("numpy", _timed(single, "numpy", lambda: measure(
-                lambda: base(dy, arg), restore_dy, budget_s=budget)), nbytes, "twin"))
+            cases.append(Case("numpy", lambda: base(dy, arg), restore_dy, nbytes, "twin"))
         if "torch" in peers and not is_prelu:
             call = P.torch_backward(peers["torch"], op, dy, x, y, t)
             if call:
-                out.append(("torch", measure(call, budget_s=budget), nbytes, "out of place"))
-    return out
+                cases.append(Case("torch", call, None, nbytes, "out of place"))
+    return cases
 
 
-def _softmax_case(log, d, src, dy_src, t, backends, peers, budget, single):
+def softmax_cases(log, d, src, dy_src, t, backends, peers):
+    """Every implementation of (log_)softmax along the last axis in direction ``d``."""
     f = fastact.log_softmax if log else fastact.softmax
     name = "log_softmax" if log else "softmax"
     x, dy, buf = src.copy(), dy_src.copy(), np.empty_like(src)
     isz, n = src.itemsize, src.size
     restore_x = lambda: np.copyto(x, src)  # noqa: E731
     restore_dy = lambda: np.copyto(dy, dy_src)  # noqa: E731
-    out = []
+    cases = []
     if d == "fwd":
         nbytes = 2 * isz * n
         for b in backends:
-            out.append((f"fastact-{b}", measure(lambda: f(x, out=x, backend=b, n_threads=t),
-                                                restore_x, budget_s=budget), nbytes, "in place"))
+            cases.append(Case(f"fastact-{b}", lambda b=b: f(x, out=x, backend=b, n_threads=t),
+                              restore_x, nbytes, "in place"))
         base = baselines.softmax(log)
-        out.append(("numpy", _timed(single, "numpy", lambda: measure(
-            lambda: base(x), restore_x, budget_s=budget)), nbytes, "idiom"))
+        cases.append(Case("numpy", lambda: base(x), restore_x, nbytes, "idiom"))
         if "torch" in peers:
-            out.append(("torch", measure(P.torch_softmax(peers["torch"], log, False, x, None, None, t),
-                                         restore_x, budget_s=budget), nbytes, "out of place"))
+            cases.append(Case("torch", P.torch_softmax(peers["torch"], log, False, x, None, None, t),
+                              None, nbytes, "out of place"))
         if "onnxruntime" in peers:
             call = P.ort_run(peers["onnxruntime"], name, x, buf, t)
             if call:
-                out.append(("onnxruntime", measure(call, restore_x, budget_s=budget), nbytes, "out of place"))
+                cases.append(Case("onnxruntime", call, None, nbytes, "out of place"))
         if "scipy" in peers:
-            call = P.scipy_softmax(peers["scipy"], log, x)
-            out.append(("scipy", _timed(single, "scipy", lambda: measure(
-                call, restore_x, budget_s=budget)), nbytes, "out of place"))
+            cases.append(Case("scipy", P.scipy_softmax(peers["scipy"], log, x), None, nbytes,
+                              "out of place"))
     else:
         nbytes = 3 * isz * n
         y = f(src)
         for b in backends:
-            out.append((f"fastact-{b}", measure(lambda: f.backward(dy, y=y, out=dy, backend=b, n_threads=t),
-                                                restore_dy, budget_s=budget), nbytes, "out=dy"))
+            cases.append(Case(f"fastact-{b}",
+                              lambda b=b: f.backward(dy, y=y, out=dy, backend=b, n_threads=t),
+                              restore_dy, nbytes, "out=dy"))
         base = baselines.softmax_backward(log)
-        out.append(("numpy", _timed(single, "numpy", lambda: measure(
-            lambda: base(dy, y), restore_dy, budget_s=budget)), nbytes, "idiom"))
+        cases.append(Case("numpy", lambda: base(dy, y), restore_dy, nbytes, "idiom"))
         if "torch" in peers:
-            out.append(("torch", measure(P.torch_softmax(peers["torch"], log, True, x, dy, y, t),
-                                         budget_s=budget), nbytes, "out of place"))
-    return out
+            cases.append(Case("torch", P.torch_softmax(peers["torch"], log, True, x, dy, y, t),
+                              None, nbytes, "out of place"))
+    return cases

@@ -1,0 +1,52 @@
+"""`python -m fastact bench` (tiny sizes, no peers: a check of the tool, not timing)
+and bench/report.py."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _bench(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "fastact", "bench", *args], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+def test_bench_runs_and_writes_json_markdown_plot(tmp_path):
+    j, m, png = tmp_path / "r.json", tmp_path / "r.md", tmp_path / "r.png"
+    run = _bench("--ops", "relu,gelu(tanh),softmax", "--sizes", "1000,5000", "--shapes", "4x8",
+                 "--threads", "1,2", "--budget", "0.005", "--peers", "scipy", "--backends",
+                 "cython,numpy", "--no-progress", "--json", str(j), "--markdown", str(m),
+                 "--plot", str(png))
+    assert run.returncode == 0, run.stderr
+    assert "vs numpy" in run.stdout and "% limit" in run.stdout and "command: python -m fastact bench" in run.stdout
+    data = json.loads(j.read_text())
+    assert set(data["bandwidth_limit"]) == {"1", "2"}
+    impls = {(r["op"], r["direction"], r["impl"]) for r in data["records"]}
+    for op in ("relu", "gelu(tanh)"):
+        for d in ("fwd", "der", "bwd"):
+            assert (op, d, "fastact-cython") in impls and (op, d, "fastact-numpy") in impls
+            assert (op, d, "numpy") in impls
+    assert ("softmax", "fwd", "scipy") in impls and ("softmax", "bwd", "numpy") in impls
+    assert all(r["median_s"] > 0 and r["min_s"] <= r["median_s"] for r in data["records"])
+    assert m.read_text().startswith("| op |")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the README section generator on that run
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- bench -->\nold\n<!-- /bench -->\nend\n")
+    rep = subprocess.run([sys.executable, "bench/report.py", str(j), "--readme", str(readme)],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert rep.returncode == 0, rep.stderr
+    text = readme.read_text()
+    assert "old" not in text and "| relu | fwd |" in text and text.endswith("end\n")
+
+
+def test_bench_refuses_bad_arguments():
+    bad = _bench("--ops", "relu7", "--no-progress")
+    assert bad.returncode == 2 and "unknown ops: relu7" in bad.stderr
+    bad = _bench("--peers", "tensorflow", "--no-progress")
+    assert bad.returncode == 2 and "unknown tensorflow" in bad.stderr
+    bad = _bench("--backends", "fortran", "--no-progress")
+    assert bad.returncode == 2 and "--backends" in bad.stderr
