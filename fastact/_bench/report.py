@@ -59,14 +59,15 @@ def _fmt_speedups(row, columns, marker):
 def table(results, markdown=False):
     rs = rows(results)
     present = [c for c in COMPETITORS if any(c in r["speedups"] for r in rs)]
-    head = ["op", "dir", "size", "thr", "ns/elem", "GB/s", "% limit", "µs/call"] + [
+    head = ["op", "dir", "size", "thr", "ns/elem", "min ns", "GB/s", "% limit", "µs/call"] + [
         f"vs {c}" for c in present]
     lines = []
     body = []
     for r in rs:
         pct = "–" if r["pct_limit"] is None else f"{r['pct_limit']:.0f}%"
         body.append([r["op"], r["direction"], _shape_label(r["shape"]), str(r["threads"]),
-                     f"{r['ns_per_element']:.3f}", f"{r['GBps']:.1f}", pct,
+                     f"{r['ns_per_element']:.3f}", f"{r['min_ns_per_element']:.3f}",
+                     f"{r['GBps']:.1f}", pct,
                      f"{r['us_per_call']:.1f}"] + _fmt_speedups(r, present, "*"))
     if markdown:
         lines.append("| " + " | ".join(head) + " |")
@@ -86,7 +87,8 @@ def footer(results):
                     for t, v in sorted(results.limit.items()))
     peers = ", ".join(f"{k} {v}" for k, v in m.get("peer_versions", {}).items()) or "none"
     lines = [
-        f"speed-up = other time / fastact time (median); * = the fastest competitor; "
+        f"ns/elem and speed-ups from medians, min ns from the fastest sample; "
+        f"speed-up = other time / fastact time; * = the fastest competitor; "
         f"% limit = (bytes read + written)/time vs the in-place read-modify-write "
         f"bandwidth of a streaming scale kernel measured in this run ({lim})",
         f"CPU: {m.get('cpu')}; kernel variant: {m.get('variant')}; usable CPUs: {m.get('cpus')}; "

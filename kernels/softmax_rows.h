@@ -1,0 +1,53 @@
+/* Contiguous, unmasked softmax / log_softmax rows and their backward, for float and
+ * double (the row loops are written once, in softmax_rows_impl.h). */
+#ifndef FASTACT_SOFTMAX_ROWS_H
+#define FASTACT_SOFTMAX_ROWS_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "vecmath.h"
+
+#define FA_LANES 16
+
+#define FA_T float
+#define FA_SFX f
+#define FA_EXP fa_expf
+#define FA_LOG log
+#define FA_I int32_t
+#define FA_I_MIN INT32_MIN
+#define FA_SHIFT 31
+#define FA_ABS_MASK ((int32_t)0x7fffffff)
+#define FA_INF_BITS ((int32_t)0x7f800000)
+#include "softmax_rows_impl.h"
+#undef FA_T
+#undef FA_SFX
+#undef FA_EXP
+#undef FA_LOG
+#undef FA_I
+#undef FA_I_MIN
+#undef FA_SHIFT
+#undef FA_ABS_MASK
+#undef FA_INF_BITS
+
+#define FA_T double
+#define FA_SFX d
+#define FA_EXP fa_exp
+#define FA_LOG log
+#define FA_I int64_t
+#define FA_I_MIN INT64_MIN
+#define FA_SHIFT 63
+#define FA_ABS_MASK ((int64_t)0x7fffffffffffffffLL)
+#define FA_INF_BITS ((int64_t)0x7ff0000000000000LL)
+#include "softmax_rows_impl.h"
+#undef FA_T
+#undef FA_SFX
+#undef FA_EXP
+#undef FA_LOG
+#undef FA_I
+#undef FA_I_MIN
+#undef FA_SHIFT
+#undef FA_ABS_MASK
+#undef FA_INF_BITS
+
+#endif

@@ -1,0 +1,125 @@
+/* Row kernels of the contiguous, unmasked softmax: included by softmax_rows.h once per
+ * dtype with FA_T (the type), FA_SFX (name suffix), FA_EXP and FA_LOG defined.
+ *
+ * Each sweep keeps FA_LANES independent lanes (max, NaN flag, double sums), which the
+ * compiler maps onto vector registers.  Every loop that writes has a variant for the
+ * output being one of the inputs (in place): with two pointer names the compiler would
+ * guard the vector loop by an overlap check that in-place calls always fail.
+ */
+
+#define FA_CAT_(a, b) a##_##b
+#define FA_CAT(a, b) FA_CAT_(a, b)
+#define FA_NAME(n) FA_CAT(n, FA_SFX)
+
+/* Max over the row; 1 when the row holds a NaN or +inf, or nothing above -inf (the
+   general kernel then handles it).  Computed on integer keys -- the float's bits with the
+   magnitude bits flipped for negative numbers, which orders them like the floats --
+   because an integer max reduction vectorizes where a float one (without -ffast-math)
+   does not. */
+FA_INLINE int FA_NAME(fa_row_max)(const FA_T *x, long n, FA_T *max_out) {
+    FA_I key_max = FA_I_MIN;
+    FA_I nan = 0;
+    long j;
+    for (j = 0; j < n; j++) {
+        FA_I b;
+        memcpy(&b, &x[j], sizeof b);
+        FA_I key = b ^ ((b >> FA_SHIFT) & FA_ABS_MASK);
+        key_max = key > key_max ? key : key_max;
+        nan |= (FA_I)((b & FA_ABS_MASK) > FA_INF_BITS);
+    }
+    FA_I b = key_max ^ ((key_max >> FA_SHIFT) & FA_ABS_MASK);
+    FA_T mx;
+    memcpy(&mx, &b, sizeof mx);
+    *max_out = mx;
+    return (nan != 0) | (mx == INFINITY) | (mx == -INFINITY);
+}
+
+/* sum of exp((src - mx) * inv_t), storing each term in dst when store is set */
+#define FA_SUM_EXP_LOOP(SRC, DST, STORE)                                        \
+    for (j = 0; j < nl; j += FA_LANES)                                          \
+        for (k = 0; k < FA_LANES; k++) {                                        \
+            FA_T e = FA_EXP((SRC[j + k] - mx) * inv_t);                         \
+            acc[k] += e;                                                        \
+            if (STORE) DST[j + k] = e;                                          \
+        }                                                                       \
+    for (j = nl; j < n; j++) {                                                  \
+        FA_T e = FA_EXP((SRC[j] - mx) * inv_t);                                 \
+        s += e;                                                                 \
+        if (STORE) DST[j] = e;                                                  \
+    }
+
+FA_INLINE int FA_NAME(fa_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t) {
+    FA_T mx;
+    if (FA_NAME(fa_row_max)(x, n, &mx)) return 1;
+    double acc[FA_LANES], s = 0;
+    long j, nl = n - n % FA_LANES;
+    int k;
+    for (k = 0; k < FA_LANES; k++) acc[k] = 0;
+    if ((const void *)o == (const void *)x) { FA_SUM_EXP_LOOP(o, o, 1) }
+    else { FA_SUM_EXP_LOOP(x, o, 1) }
+    for (k = 0; k < FA_LANES; k++) s += acc[k];
+    FA_T inv_s = (FA_T)(1.0 / s);
+    for (j = 0; j < n; j++) o[j] = o[j] * inv_s;
+    return 0;
+}
+
+FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t) {
+    FA_T mx;
+    if (FA_NAME(fa_row_max)(x, n, &mx)) return 1;
+    double acc[FA_LANES], s = 0;
+    long j, nl = n - n % FA_LANES;
+    int k;
+    for (k = 0; k < FA_LANES; k++) acc[k] = 0;
+    FA_SUM_EXP_LOOP(x, o, 0)
+    for (k = 0; k < FA_LANES; k++) s += acc[k];
+    FA_T lse = (FA_T)FA_LOG(s);
+    if ((const void *)o == (const void *)x) { for (j = 0; j < n; j++) o[j] = (o[j] - mx) * inv_t - lse; }
+    else { for (j = 0; j < n; j++) o[j] = (x[j] - mx) * inv_t - lse; }
+    return 0;
+}
+
+/* backward: a reduction over the row, then an elementwise pass (three aliasing cases) */
+#define FA_BWD_PASS(EXPR_DY, EXPR_Y)                                            \
+    if ((const void *)o == (const void *)dy) {                                  \
+        for (j = 0; j < n; j++) { FA_T d_ = o[j], y_ = y[j]; o[j] = FA_BWD(d_, y_); } \
+    } else if ((const void *)o == (const void *)y) {                            \
+        for (j = 0; j < n; j++) { FA_T d_ = dy[j], y_ = o[j]; o[j] = FA_BWD(d_, y_); } \
+    } else {                                                                    \
+        for (j = 0; j < n; j++) { FA_T d_ = dy[j], y_ = y[j]; o[j] = FA_BWD(d_, y_); } \
+    }
+
+FA_INLINE void FA_NAME(fa_softmax_row_bwd)(const FA_T *dy, const FA_T *y, FA_T *o, long n, FA_T inv_t) {
+    double acc[FA_LANES], s = 0;
+    long j, nl = n - n % FA_LANES;
+    int k;
+    for (k = 0; k < FA_LANES; k++) acc[k] = 0;
+    for (j = 0; j < nl; j += FA_LANES)
+        for (k = 0; k < FA_LANES; k++) acc[k] += dy[j + k] * y[j + k];
+    for (j = nl; j < n; j++) s += dy[j] * y[j];
+    for (k = 0; k < FA_LANES; k++) s += acc[k];
+    FA_T total = (FA_T)s;
+#define FA_BWD(d, yy) ((yy) * ((d) - total) * inv_t)
+    FA_BWD_PASS(dy, y)
+#undef FA_BWD
+}
+
+FA_INLINE void FA_NAME(fa_log_softmax_row_bwd)(const FA_T *dy, const FA_T *y, FA_T *o, long n, FA_T inv_t) {
+    double acc[FA_LANES], s = 0;
+    long j, nl = n - n % FA_LANES;
+    int k;
+    for (k = 0; k < FA_LANES; k++) acc[k] = 0;
+    for (j = 0; j < nl; j += FA_LANES)
+        for (k = 0; k < FA_LANES; k++) acc[k] += dy[j + k];
+    for (j = nl; j < n; j++) s += dy[j];
+    for (k = 0; k < FA_LANES; k++) s += acc[k];
+    FA_T total = (FA_T)s;
+#define FA_BWD(d, yy) (((d) - FA_EXP(yy) * total) * inv_t)
+    FA_BWD_PASS(dy, y)
+#undef FA_BWD
+}
+
+#undef FA_SUM_EXP_LOOP
+#undef FA_BWD_PASS
+#undef FA_NAME
+#undef FA_CAT
+#undef FA_CAT_
