@@ -23,7 +23,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, M_SQRT1_2, copysign
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, fa_erfc, f_abs, f_exp, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, fa_erfc, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -196,21 +196,33 @@ cdef inline floating softplus_der(floating x, floating beta, floating threshold)
     return one if z > threshold else s
 
 
-# silu and mish: exp(-|x|) is subnormal in float32 below x = -87, which would cost
-# the tail its relative accuracy (50 ulp at x = -100): computed in double.
+# silu: in float32, exp(-|x|) is subnormal below x = -87 and would cost the tail its
+# relative accuracy (50 ulp at x = -100).  The negative side is therefore computed with
+# t = 2^64 exp(-|x|) (scaled inside the exp), which stays normal, and scaled back by 2^-64 in one
+# final multiply (one rounding, gradual underflow).  float64 has no such tail issue in
+# range, and the same code serves it.
 
 cdef inline floating silu_fwd(floating x, floating p0, floating p1) noexcept nogil:
-    cdef double xd = x
-    return <floating>neg_inf_to(xd, xd * stable_sigmoid(xd), -0.0)
+    cdef floating one = 1
+    cdef floating inv_two64 = <floating>(1.0 / 18446744073709551616.0)
+    cdef floating t = f_exp_pow2(-f_abs(x), 64)                       # 2^64 exp(-|x|)
+    cdef floating r = one / (one + t * inv_two64)                     # 1/(1 + exp(-|x|))
+    cdef floating pos = x * r
+    cdef floating neg = (x * t * r) * inv_two64
+    return neg_inf_to(x, pos if x >= 0 else neg, -<floating>0)
 
 
 cdef inline floating silu_der(floating x, floating p0, floating p1) noexcept nogil:
-    # sigmoid(x) + x*sigmoid(x)*sigmoid(-x); x clamped so that +-inf * 0 gives the
-    # limit 0 of the second term (it underflows long before)
-    cdef double xd = x
-    cdef double e = exp_neg_abs(xd)
-    cdef double ss = sigmoid_prime_from_e(e)
-    return <floating>(sigmoid_from_e(xd, e) + clamp_abs(xd, 1e300) * ss)
+    # sigmoid(x) + x*sigmoid(x)*sigmoid(-x), scaled by 2^64 on the negative side
+    cdef floating one = 1, zero = 0
+    cdef floating inv_two64 = <floating>(1.0 / 18446744073709551616.0)
+    cdef floating t = f_exp_pow2(-f_abs(x), 64)
+    cdef floating e = t * inv_two64
+    cdef floating r = one / (one + e)
+    cdef floating xc = clamp_abs(x, <floating>1e30)           # +-inf * 0 -> the limit 0
+    cdef floating pos = r + xc * (e * r * r)
+    cdef floating neg = (t * r + xc * (t * r * r)) * inv_two64
+    return pos if x >= 0 else neg
 
 
 cdef inline floating tanh_softplus_parts(floating x, floating* one_minus) noexcept nogil:
@@ -225,6 +237,8 @@ cdef inline floating tanh_softplus_parts(floating x, floating* one_minus) noexce
     one_minus[0] = (two * e * e) / dp if x >= 0 else two / dn
     return (one + two * e) / dp if x >= 0 else e * (two + e) / dn
 
+
+# mish: computed in double (its float32 tail has the same subnormal exp(-|x|)).
 
 cdef inline floating mish_fwd(floating x, floating p0, floating p1) noexcept nogil:
     cdef double xd = x, d

@@ -19,6 +19,8 @@ from libc.math cimport INFINITY, fabs, fabsf, log, logf
 cdef extern from "vecmath.h" nogil:
     float fa_expf(float x)
     double fa_exp(double x)
+    float fa_expf_pow2(float x, int k)
+    double fa_exp_pow2(double x, long long k)
     float fa_expm1f(float x)
     double fa_expm1(double x)
     float fa_log1pf(float x)
@@ -35,6 +37,14 @@ cdef inline floating f_exp(floating x) noexcept nogil:
         return fa_expf(x)
     else:
         return fa_exp(x)
+
+
+cdef inline floating f_exp_pow2(floating x, int k) noexcept nogil:
+    """e^x * 2^k, scaled exactly (stays normal where e^x alone would be subnormal)."""
+    if floating is float:
+        return fa_expf_pow2(x, k)
+    else:
+        return fa_exp_pow2(x, k)
 
 
 cdef inline floating f_expm1(floating x) noexcept nogil:

@@ -106,18 +106,23 @@ FA_INLINE float fa_reduce_f(float x, int32_t *n, float *nf) {
     return (x - *nf * FA_F_LN2_HI) - *nf * FA_F_LN2_LO;
 }
 
-FA_INLINE float fa_expf(float x) {
-    /* e^x overflows above 88.7228 and is below half the smallest subnormal under -103.98 */
-    float xc = x < -104.0f ? -104.0f : x;
-    xc = xc > 89.0f ? 89.0f : xc;
+/* e^x * 2^k, exactly scaled (k >= 0 small): keeps e^x normal where it would underflow */
+FA_INLINE float fa_expf_pow2(float x, int32_t k) {
+    /* the result overflows above 88.7228 - k ln2 and is 0 below -103.98 - k ln2 */
+    float shift = (float)k * 0.693147180559945f;
+    float lo = -104.0f - shift, hi = 89.0f - shift;
+    float xc = x < lo ? lo : x;
+    xc = xc > hi ? hi : xc;
     int32_t n;
     float nf, n1f;
     float r = fa_reduce_f(xc, &n, &nf);
     float p = 1.0f + fa_expm1_reduced_f(r);
-    int32_t n1 = fa_round_int_f(nf * 0.5f, &n1f);   /* n = n1 + n2, both in [-75, 64] */
-    float y = p * fa_pow2i_f(n1) * fa_pow2i_f(n - n1);
+    int32_t n1 = fa_round_int_f((nf + (float)k) * 0.5f, &n1f);   /* n + k = n1 + n2 */
+    float y = p * fa_pow2i_f(n1) * fa_pow2i_f(n + k - n1);
     return x != x ? x : y;
 }
+
+FA_INLINE float fa_expf(float x) { return fa_expf_pow2(x, 0); }
 
 FA_INLINE float fa_expm1f(float x) {
     /* |x| < ln2: one polynomial, no reduction (the reduced form would cancel) */
@@ -204,17 +209,22 @@ FA_INLINE double fa_reduce_d(double x, int64_t *n, double *nf) {
     return (x - *nf * FA_D_LN2_HI) - *nf * FA_D_LN2_LO;
 }
 
-FA_INLINE double fa_exp(double x) {
-    double xc = x < -746.0 ? -746.0 : x;
-    xc = xc > 710.0 ? 710.0 : xc;
+/* e^x * 2^k, exactly scaled (k >= 0 small) */
+FA_INLINE double fa_exp_pow2(double x, int64_t k) {
+    double shift = (double)k * 0.6931471805599453;
+    double lo = -746.0 - shift, hi = 710.0 - shift;
+    double xc = x < lo ? lo : x;
+    xc = xc > hi ? hi : xc;
     int64_t n;
     double nf, n1f;
     double r = fa_reduce_d(xc, &n, &nf);
     double p = 1.0 + fa_expm1_reduced_d(r);
-    int64_t n1 = fa_round_int_d(nf * 0.5, &n1f);   /* both halves in [-539, 513] */
-    double y = p * fa_pow2i_d(n1) * fa_pow2i_d(n - n1);
+    int64_t n1 = fa_round_int_d((nf + (double)k) * 0.5, &n1f);
+    double y = p * fa_pow2i_d(n1) * fa_pow2i_d(n + k - n1);
     return x != x ? x : y;
 }
+
+FA_INLINE double fa_exp(double x) { return fa_exp_pow2(x, 0); }
 
 FA_INLINE double fa_expm1(double x) {
     double q = FA_EXPM1_Q0 + x * (FA_EXPM1_Q1 + x * (FA_EXPM1_Q2 + x * (FA_EXPM1_Q3
