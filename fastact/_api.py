@@ -120,25 +120,23 @@ class Activation:
     def __repr__(self):
         return f"<fastact activation {self.spec.name}>"
 
-    def __call__(self, x, /, *, out=None, backend="auto", n_threads=None, **params):
+    def _unary(self, direction, x, out, backend, n_threads, params, where):
+        """f(x) or f'(x): the fast path when it applies, else the general one."""
         fast = self._resolve(params) if params else self._default
         if fast is not None:
-            r = _engine.fast_elementwise(fast[0]["fwd"], self._threshold, (x,), out, backend,
+            r = _engine.fast_elementwise(fast[0][direction], self._threshold, (x,), out, backend,
                                          n_threads, fast[1], fast[2])
             if r is not None:
                 return r
-        return _engine.elementwise(self.spec, "fwd", (x,), ("x",), out, backend, n_threads,
-                                   params, self.spec.name)
+        return _engine.elementwise(self.spec, direction, (x,), ("x",), out, backend, n_threads,
+                                   params, where)
+
+    def __call__(self, x, /, *, out=None, backend="auto", n_threads=None, **params):
+        return self._unary("fwd", x, out, backend, n_threads, params, self.spec.name)
 
     def _derivative(self, x, /, *, out=None, backend="auto", n_threads=None, **params):
-        fast = self._resolve(params) if params else self._default
-        if fast is not None:
-            r = _engine.fast_elementwise(fast[0]["der"], self._threshold, (x,), out, backend,
-                                         n_threads, fast[1], fast[2])
-            if r is not None:
-                return r
-        return _engine.elementwise(self.spec, "der", (x,), ("x",), out, backend, n_threads,
-                                   params, f"{self.spec.name}.derivative")
+        return self._unary("der", x, out, backend, n_threads, params,
+                           f"{self.spec.name}.derivative")
 
     def _backward(self, dy, /, x=None, *, y=None, out=None, backend="auto", n_threads=None,
                   **params):
