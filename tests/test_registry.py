@@ -111,3 +111,12 @@ def test_import_does_not_import_numba():
     code = "import sys, fastact; print('numba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_subpackage_is_declared_for_installation():
+    """A non-editable install ships only the packages pyproject.toml lists."""
+    import tomllib
+
+    declared = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.relative_to(ROOT).parts[:-1]) for p in (ROOT / "fastact").rglob("__init__.py")}
+    assert found == declared
