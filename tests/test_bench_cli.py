@@ -50,3 +50,13 @@ def test_bench_refuses_bad_arguments():
     assert bad.returncode == 2 and "unknown tensorflow" in bad.stderr
     bad = _bench("--backends", "fortran", "--no-progress")
     assert bad.returncode == 2 and "--backends" in bad.stderr
+
+
+def test_bench_with_a_busy_neighbour(tmp_path):
+    j = tmp_path / "n.json"
+    run = _bench("--ops", "relu", "--sizes", "1000", "--directions", "fwd", "--threads", "1",
+                 "--budget", "0.005", "--peers", "none", "--no-progress", "--neighbour",
+                 "--json", str(j))
+    assert run.returncode == 0, run.stderr
+    assert "CPU-burning neighbour" in run.stdout
+    assert json.loads(j.read_text())["meta"]["neighbour"] is True

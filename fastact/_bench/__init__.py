@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _config, _kernels
 from .._version import __version__
-from . import peers, report, suite
+from . import neighbour, peers, report, suite
 
 
 def add_arguments(p: argparse.ArgumentParser):
@@ -37,6 +37,9 @@ def add_arguments(p: argparse.ArgumentParser):
     p.add_argument("--json", metavar="FILE", help="write all records as JSON")
     p.add_argument("--markdown", metavar="FILE", help="write the table as Markdown")
     p.add_argument("--plot", metavar="FILE.png", help="write PNG charts (needs matplotlib)")
+    p.add_argument("--neighbour", action="store_true",
+                   help="keep a CPU-burning process running during the run (a core lost to "
+                        "another process, as on shared machines)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -74,12 +77,14 @@ def run(args, argv_for_footer) -> int:
                   list(suite.QUICK_DIRECTIONS if args.quick else ("fwd", "der", "bwd")))
     budget = args.budget if args.budget is not None else (0.08 if args.quick else 0.25)
 
-    results = suite.run_suite(ops, sizes, shapes, args.dtype, threads, backends,
-                              peer_names, budget, progress=not args.no_progress,
-                              directions=directions)
+    with neighbour.burning(args.neighbour):
+        results = suite.run_suite(ops, sizes, shapes, args.dtype, threads, backends,
+                                  peer_names, budget, progress=not args.no_progress,
+                                  directions=directions)
     results.meta.update({
         "cpu": report.cpu_model(), "variant": _kernels.selected_variant(), "cpus": n,
         "dtype": args.dtype, "fastact": __version__, "numpy": np.__version__,
+        "neighbour": bool(args.neighbour),
         "python": platform.python_version(),
         "command": "python -m fastact bench " + " ".join(shlex.quote(a) for a in argv_for_footer),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

@@ -92,7 +92,8 @@ def footer(results):
         f"% limit = (bytes read + written)/time vs the in-place read-modify-write "
         f"bandwidth of a streaming scale kernel measured in this run ({lim})",
         f"CPU: {m.get('cpu')}; kernel variant: {m.get('variant')}; usable CPUs: {m.get('cpus')}; "
-        f"dtype {m.get('dtype')}",
+        f"dtype {m.get('dtype')}"
+        + ("; a CPU-burning neighbour process ran throughout (--neighbour)" if m.get("neighbour") else ""),
         f"fastact {m.get('fastact')}, numpy {m.get('numpy')}, python {m.get('python')}; "
         f"peers: {peers}; absent: {', '.join(results.absent) or 'none'}",
         f"NumPy and SciPy run on one thread (their time is reused for every thread count); "
