@@ -20,7 +20,6 @@ import importlib.util
 import os
 import pathlib
 import platform
-import shlex
 import sys
 import tempfile
 

@@ -181,10 +181,7 @@ def prelu(direction: str, dy, x, weight, out, backend, n_threads):
     else:
         for v in _layout.elementwise_views(buf, dyc, xc, wb):
             run("prelu_bwd_x", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
-    lead = xc.ndim - wc.ndim
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(wc.shape)
-                                      if n == 1 and xc.shape[lead + i] != 1)
-    dw = terms.sum(axis=axes).reshape(wc.shape) if axes else terms.reshape(wc.shape)
+    dw = reference.sum_to_shape(terms, wc.shape)
     return _finish(buf, out, result), dw.astype(result, copy=False)
 
 

@@ -208,15 +208,20 @@ def prelu_der(x, w):
     return _nan_keep(x, np.where(x > 0, _c(x, 1), w)).astype(x.dtype, copy=False)
 
 
+def sum_to_shape(a, shape):
+    """``a`` summed over the axes along which an array of ``shape`` was broadcast to
+    ``a.shape`` (the gradient of a broadcast operand)."""
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and a.shape[lead + i] != 1)
+    return (a.sum(axis=axes) if axes else a).reshape(shape)
+
+
 @_quiet
 def prelu_backward(dy, x, w):
     """(dx, dweight) with dweight summed over the axes w was broadcast along."""
     dx = dy * prelu_der(x, np.broadcast_to(w, x.shape))
-    terms = dy * np.where(x > 0, _c(x, 0), x)
-    lead = x.ndim - w.ndim
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(w.shape)
-                                      if n == 1 and x.shape[lead + i] != 1)
-    return dx, terms.sum(axis=axes).reshape(w.shape) if axes else terms.reshape(w.shape)
+    return dx, sum_to_shape(dy * np.where(x > 0, _c(x, 0), x), w.shape)
 
 
 # ---------------------------------------------------------------- softmax

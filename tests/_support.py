@@ -8,8 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import fastact
-from fastact import _registry as reg, reference
+from fastact import _registry as reg
 
 DTYPES = (np.float32, np.float64)
 BACKENDS = ("cython", "numpy")

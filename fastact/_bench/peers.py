@@ -147,7 +147,6 @@ def ort_run(ort, op, x, out, threads):
     """A one-node model run through IOBinding on the caller's buffers (no copies)."""
     if op not in _ORT_NODES:
         return None
-    import onnx
     from onnx import TensorProto, helper
 
     op_type, attrs, opset, domain = _ORT_NODES[op]
