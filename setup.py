@@ -76,7 +76,7 @@ def render_templates():
     """Render kernels/*.pyx.tp into build/generated/<name>_<variant>.pyx, one copy per
     kernel variant (the module name differs); files are only rewritten on change."""
     reg = load_registry()
-    context = {"KERNELS": reg.KERNELS, "KERNELS_WITH_DER_Y": reg.KERNELS_WITH_DER_Y}
+    context = {"ELEMENTWISE_OPS": reg.ELEMENTWISE_OPS, "FORMS": reg.FORMS}
     GENERATED.mkdir(parents=True, exist_ok=True)
     rendered = {}
     for template in sorted(KERNELS.glob("*.pyx.tp")):

@@ -11,10 +11,8 @@ import functools
 import operator
 import os
 
-BACKENDS = ("auto", "cython", "numpy")
-# Named by the API but provided by a later release: asking for them is an error
-# that says so, never a silent substitution.
-PLANNED_BACKENDS = ("numba", "cuda")
+# "auto": the Cython kernels for host arrays, CUDA for GPU arrays
+BACKENDS = ("auto", "cython", "numba", "numpy", "cuda")
 
 _process_n_threads: int | None = None
 _context: contextvars.ContextVar[tuple[str | None, int | None]] = contextvars.ContextVar(
@@ -61,9 +59,6 @@ def _count(n: int) -> int:
 def check_backend(backend) -> str:
     if backend in BACKENDS:
         return backend
-    if backend in PLANNED_BACKENDS:
-        raise ValueError(f"backend {backend!r} is not available in this version of fastact; "
-                         f"available backends: {', '.join(BACKENDS)}")
     raise ValueError(f"unknown backend {backend!r}; valid backends: {', '.join(BACKENDS)}")
 
 

@@ -16,9 +16,12 @@ from . import _config, _kernels as _kernel_modules, _layout, _registry as reg, _
 CHUNK_ELEMENTS = 32_768
 
 
-def _kernels(module: str):
-    """The compiled kernel module (``_elementwise`` or ``_softmax``) of the variant
-    selected for this CPU."""
+def _kernels(module: str, backend: str = "cython"):
+    """The kernel module (``_elementwise`` or ``_softmax``) of ``backend``: the compiled
+    Cython variant selected for this CPU, or the Numba module (``fastact._numba``)
+    with the same ``run`` interface."""
+    if backend == "numba":
+        return _kernel_modules.load_numba(module.lstrip("_"))
     return _kernel_modules.load(module.lstrip("_"))
 
 
@@ -66,8 +69,24 @@ def fast_elementwise(op: str, threshold: int, inputs: tuple, out, backend, n_thr
     return out
 
 
-def _backend(backend) -> str:
+def _backend(backend, args=(), names=()) -> str:
+    """The backend of a call: the argument / config block / "auto", resolved by where
+    the arrays live ("auto" = the Cython kernels on the CPU, CUDA for GPU arrays).
+    Host and GPU never mix: fastact makes no hidden transfers."""
     b = _config.resolve_backend(backend)
+    on_device = [a is not None and val.is_device_array(a) for a in args]
+    if any(on_device):
+        if b not in ("auto", "cuda"):
+            name = names[on_device.index(True)]
+            raise TypeError(f"{name} is a GPU array but backend={b!r} runs on the CPU: use "
+                            'backend="cuda" (or "auto"); fastact never copies between host '
+                            "and device")
+        return "cuda"
+    if b == "cuda":
+        raise TypeError('backend="cuda" computes on GPU arrays (objects with '
+                        f"__cuda_array_interface__), but {names[0]} is a "
+                        f"{type(args[0]).__name__}: move the data to the device first "
+                        "(fastact makes no hidden transfers)")
     return "cython" if b == "auto" else b
 
 
@@ -105,13 +124,15 @@ def elementwise(spec: reg.Spec, direction: str, args: tuple, names: tuple, out, 
                 n_threads, params: dict, where: str):
     """``direction``: "fwd" and "der" take (x,); "bwd_x" takes (dy, x); "bwd_y" (dy, y)."""
     params = val.check_params(spec, params, where)
-    backend = _backend(backend)
+    backend = _backend(backend, args, names)
+    kernel = spec.kernel_for(params)
+    p = [params[q.name] for q in spec.numeric_params] + [0.0, 0.0]
+    if backend == "cuda":
+        return cuda_elementwise(f"{kernel}_{direction}", args, names, out, p[0], p[1])
     arrays = [val.as_array(a, n) for a, n in zip(args, names)]
     for a, n in zip(arrays[1:], names[1:]):
         val.check_same_shape(arrays[0], a, names[0], n)
     converted, buf, result = _prepare(arrays, names, out, dict(zip(names, args)))
-    kernel = spec.kernel_for(params)
-    p = [params[q.name] for q in spec.numeric_params] + [0.0, 0.0]
     if backend == "numpy":
         twin = reference.TWINS[kernel]
         if direction == "fwd":
@@ -124,7 +145,7 @@ def elementwise(spec: reg.Spec, direction: str, args: tuple, names: tuple, out, 
             res = converted[0] * twin.der_y(converted[1], p[0], p[1])
         buf[...] = res
     else:
-        run = _kernels("_elementwise").run
+        run = _kernels("_elementwise", backend).run
         nth = _threads(n_threads, buf.size, spec.work)
         for views in _layout.elementwise_views(buf, *converted):
             run(f"{kernel}_{direction}", views[0], views[1:], p[0], p[1], nth, CHUNK_ELEMENTS)
@@ -135,8 +156,10 @@ def elementwise(spec: reg.Spec, direction: str, args: tuple, names: tuple, out, 
 
 def prelu(direction: str, dy, x, weight, out, backend, n_threads):
     """prelu forward ("fwd"), derivative ("der") or backward ("bwd": returns (dx, dw))."""
-    backend = _backend(backend)
     args, names = ((x,), ("x",)) if direction != "bwd" else ((dy, x), ("dy", "x"))
+    backend = _backend(backend, args + (weight,), names + ("weight",))
+    if backend == "cuda":
+        return cuda_prelu(direction, args, names, weight, out)
     arrays = [val.as_array(a, n) for a, n in zip(args, names)]
     if len(arrays) == 2:
         val.check_same_shape(arrays[0], arrays[1], "dy", "x")
@@ -157,7 +180,7 @@ def prelu(direction: str, dy, x, weight, out, backend, n_threads):
             buf[...] = dx
             return _finish(buf, out, result), dw.astype(result, copy=False)
         return _finish(buf, out, result)
-    run = _kernels("_elementwise").run
+    run = _kernels("_elementwise", backend).run
     nth = _threads(n_threads, buf.size, reg.CHEAP)
     # one slope for everything: the leaky_relu kernels with alpha = that slope (a
     # broadcast operand of stride 0 would keep the loop from vectorizing)
@@ -190,7 +213,9 @@ def prelu(direction: str, dy, x, weight, out, backend, n_threads):
 def softmax(log: bool, backward: bool, args: tuple, names: tuple, axis, out, temperature,
             mask, backend, n_threads):
     """(log_)softmax of x (args = (x,)) or its backward (args = (dy, y))."""
-    backend = _backend(backend)
+    backend = _backend(backend, args + (mask,), names + ("mask",))
+    if backend == "cuda":
+        return cuda_softmax(log, backward, args, names, axis, out, temperature, mask)
     arrays = [val.as_array(a, n) for a, n in zip(args, names)]
     if len(arrays) == 2:
         val.check_same_shape(arrays[0], arrays[1], names[0], names[1])
@@ -213,13 +238,12 @@ def softmax(log: bool, backward: bool, args: tuple, names: tuple, axis, out, tem
     mask8 = None
     if m is not None:
         mask8 = np.broadcast_to(m, shape).reshape(work[0].shape).view(np.uint8)
-    _run_softmax(kind, backward, axis, work, mask8, t,
+    _run_softmax(_kernels("_softmax", backend).run, kind, backward, axis, work, mask8, t,
                  _threads(n_threads, buf.size, reg.TRANSCENDENTAL))
     return _finish(buf, out, result)
 
 
-def _run_softmax(kind, backward, axis, work, mask8, t, nth):
-    run = _kernels("_softmax").run
+def _run_softmax(run, kind, backward, axis, work, mask8, t, nth):
     operands = work + ([mask8] if mask8 is not None else [])
     views = _layout.softmax_views(axis, *operands)
     if views is None and mask8 is not None:
@@ -235,10 +259,106 @@ def _run_softmax(kind, backward, axis, work, mask8, t, nth):
         tmp_mask = None
         if mask8 is not None:
             tmp_mask = np.ascontiguousarray(np.moveaxis(mask8, axis, -1))
-        _run_softmax(kind, backward, tmp_out.ndim - 1, [tmp_out] + moved, tmp_mask, t, nth)
+        _run_softmax(run, kind, backward, tmp_out.ndim - 1, [tmp_out] + moved, tmp_mask, t, nth)
         np.moveaxis(work[0], axis, -1)[...] = tmp_out
         return
     o, a = views[0], views[1]
     b = views[2] if backward else None
     mv = views[-1] if mask8 is not None else None
     run(kind, backward, o, a, b, mv, t, nth, CHUNK_ELEMENTS)
+
+
+# ---------------------------------------------------------------- GPU arrays (backend "cuda")
+# Checks from __cuda_array_interface__ (_validation), then the kernels of
+# fastact._numba.gpu on Numba device views of the caller's arrays: no host copies.
+# Results are new arrays of the caller's kind (CuPy, PyTorch, Numba) or ``out``.
+
+def _gpu():
+    return _kernel_modules.load_cuda()
+
+
+def _device_operands(args, names, out):
+    """(dtype, shape) of GPU operands of one shape, ``out`` checked."""
+    dtype = val.check_device_operands(list(args), names)
+    shape = val.device_shape(args[0])
+    for a, n in zip(args[1:], names[1:]):
+        if val.device_shape(a) != shape:
+            raise ValueError(f"{names[0]} has shape {shape} but {n} has shape "
+                             f"{val.device_shape(a)}; they must be equal")
+    if out is not None:
+        val.check_device_out(out, shape, dtype, dict(zip(names, args)))
+    return dtype, shape
+
+
+def cuda_elementwise(op: str, args, names, out, p0: float, p1: float):
+    gpu = _gpu()
+    dtype, shape = _device_operands(args, names, out)
+    if out is None:
+        out = gpu.empty_like(args[0], shape, dtype)
+    gpu.run_elementwise(op, gpu.as_device(out), [gpu.as_device(a) for a in args], p0, p1)
+    return out
+
+
+def cuda_prelu(direction: str, args, names, weight, out):
+    gpu = _gpu()
+    dtype, shape = _device_operands(args, names, out)
+    val.check_device_operands([args[-1], weight], (names[-1], "weight"))
+    wshape = val.device_shape(weight)
+    val.check_broadcastable_to(np.empty(wshape, np.uint8), shape, "weight")
+    wsize = int(np.prod(wshape))
+    if wsize != 1 and not (shape and wsize == shape[-1] and wshape[-1] == shape[-1]):
+        raise ValueError(f"weight of shape {wshape}: on the CUDA backend prelu takes a weight "
+                         "of size 1 or one slope per entry of the last axis of x")
+    if out is None:
+        out = gpu.empty_like(args[0], shape, dtype)
+    d_out, d_w = gpu.as_device(out), gpu.as_device(weight)
+    d_args = [gpu.as_device(a) for a in args]
+    if direction in ("fwd", "der"):
+        gpu.run_prelu(f"prelu_{direction}", d_out, d_args, d_w)
+        return out
+    # the weight terms first: dx may be written over dy (out=dy)
+    terms = gpu.cuda.device_array(shape, dtype)
+    gpu.run_elementwise("prelu_bwd_weight_terms", terms, d_args, 0.0, 0.0)
+    gpu.run_prelu("prelu_bwd_x", d_out, d_args, d_w)
+    dw = gpu.empty_like(args[0], wshape, dtype)
+    if terms.size:
+        gpu.column_sums(terms.reshape(terms.size // wsize, wsize), gpu.as_device(dw).ravel())
+    else:
+        gpu.run_elementwise("stream_scale", gpu.as_device(dw).ravel(), [gpu.as_device(dw).ravel()],
+                            0.0, 0.0)
+    return out, dw
+
+
+def cuda_softmax(log: bool, backward: bool, args, names, axis, out, temperature, mask):
+    gpu = _gpu()
+    dtype, shape = _device_operands(args, names, out)
+    axis = val.normalize_axis(axis, len(shape))
+    t = val.check_temperature(temperature)
+    if mask is not None:
+        if not val.is_device_array(mask):
+            raise TypeError(f"mask is a {type(mask).__name__} but {names[0]} is a GPU array: "
+                            "fastact never copies between host and device")
+        if val.device_shape(mask) != shape:
+            raise ValueError(f"mask has shape {val.device_shape(mask)}: on the CUDA backend the "
+                             f"mask is a GPU bool array of {names[0]}'s shape {shape}")
+        if val.device_typestr_dtype(mask) != np.bool_:
+            raise TypeError("mask must be a boolean array (True = keep)")
+    if out is None:
+        out = gpu.empty_like(args[0], shape, dtype)
+    dims = shape or (1,)
+    outer = int(np.prod(dims[:axis]))
+    inner = int(np.prod(dims[axis + 1:]))
+    views = []
+    for a, n in zip([out, *args, mask], ("out", *names, "mask")):
+        if a is None:
+            views.append(None)
+            continue
+        d = gpu.as_device(a)
+        if not d.is_c_contiguous():
+            raise ValueError(f"{n}: softmax on the CUDA backend needs C-contiguous arrays "
+                             "(fastact does not copy device data behind your back)")
+        views.append(d.reshape(outer, dims[axis], inner))
+    o, a, *rest = views
+    b = rest[0] if backward else None
+    gpu.run_softmax(log, backward, o, a, b, views[-1], t)
+    return out

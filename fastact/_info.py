@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import platform
 import sys
 
@@ -15,13 +16,14 @@ def config_dict() -> dict:
     """Version, backends, OpenMP, SIMD levels and thread counts, as a dict."""
     info = {"fastact": __version__, "python": sys.version.split()[0], "numpy": np.__version__,
             "platform": platform.platform()}
+    backends = []
     try:
         from . import _buildinfo as b, _kernels
 
         simd, flags = _kernels.load("elementwise").build_info()
         _kernels.load("softmax")  # checks that it loads too
+        backends.append("cython")
         info.update({
-            "backends": ["cython", "numpy"],
             "openmp": b.openmp_enabled(),
             "kernel_variants_built": list(_kernels.built_variants()),
             "kernel_variant_used": _kernels.selected_variant(),
@@ -31,12 +33,19 @@ def config_dict() -> dict:
             "omp_max_threads": b.omp_max_threads(),
         })
     except (ImportError, RuntimeError) as exc:
-        info.update({"backends": ["numpy"], "compiled_kernels": f"NOT AVAILABLE ({exc})"})
+        info.update({"compiled_kernels": f"NOT AVAILABLE ({exc})"})
+    # the Numba backends, by installed distribution (nothing is imported here)
+    for dist, backend in (("numba", "numba"), ("numba-cuda", "cuda")):
+        try:
+            info[dist.replace("-", "_")] = importlib.metadata.version(dist)
+            backends.append(backend)
+        except importlib.metadata.PackageNotFoundError:
+            info[dist.replace("-", "_")] = "not installed"
+    info["backends"] = backends + ["numpy"]
     info.update({
         "usable_cpus": _config.usable_cpus(),
         "default_threads": _config.default_n_threads(),
         "threads_now": _config.get_num_threads(),
-        "planned_backends": list(_config.PLANNED_BACKENDS),
     })
     return info
 

@@ -65,3 +65,23 @@ def load(family: str):
     if family not in FAMILIES:
         raise ValueError(family)
     return importlib.import_module(f"fastact._{family}_{selected_variant()}")
+
+
+NUMBA_MODULES = {"elementwise": "fastact._numba.elementwise", "softmax": "fastact._numba.softmax"}
+
+
+@functools.lru_cache(maxsize=None)
+def load_numba(family: str):
+    """The Numba CPU kernel module of ``family`` (imports numba at the first use)."""
+    try:
+        import numba  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(f'backend="numba" needs the numba package ({exc}); install it with '
+                          '`pip install numba`, or use backend="cython"') from exc
+    return importlib.import_module(NUMBA_MODULES[family])
+
+
+@functools.lru_cache(maxsize=1)
+def load_cuda():
+    """The Numba CUDA kernel module (imports numba.cuda at the first GPU call)."""
+    return importlib.import_module("fastact._numba.gpu")

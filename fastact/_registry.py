@@ -183,3 +183,55 @@ KERNELS_WITH_DER_Y: tuple[str, ...] = tuple(
     k for s in ELEMENTWISE if s.name not in PER_ELEMENT_WEIGHT
     and s.grad_from_output != NEVER for k in s.kernels
 )
+
+
+# ---------------------------------------------------------------- elementwise ops
+# Every compiled elementwise operation: a name, a form and the point function it
+# calls.  The Cython loop template (kernels/_elementwise.pyx.tp) and the Numba loops
+# (fastact/_numba/cpu.py, cuda.py) are both generated from this table.
+#
+# Forms, with a, b, c the input elements in order and p0, p1 the scalar parameters:
+FORMS: dict[str, tuple[int, str]] = {
+    # form: (number of input arrays, expression; {fn} is the point function)
+    "f(a)": (1, "{fn}({a}, p0, p1)"),
+    "a*f(b)": (2, "{a} * {fn}({b}, p0, p1)"),        # backward: a = dy, b = x or y
+    "f(a,b)": (2, "{fn}({a}, {b})"),                 # prelu: a = x, b = weight
+    "a*f(b,c)": (3, "{a} * {fn}({b}, {c})"),         # prelu backward: dy, x, weight
+    "a*g(b)": (2, "{a} * {fn}({b})"),                # prelu weight terms: dy, x
+    "a*p0": (1, "{a} * p0"),                         # the bandwidth reference
+}
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    form: str
+    fn: str = ""  # the point function (activations.pxd / fastact/_numba/pointwise.py)
+
+    @property
+    def arity(self) -> int:
+        return FORMS[self.form][0]
+
+
+def _elementwise_ops() -> tuple[Op, ...]:
+    ops = []
+    for k in KERNELS:
+        ops.append(Op(f"{k}_fwd", "f(a)", f"{k}_fwd"))
+        ops.append(Op(f"{k}_der", "f(a)", f"{k}_der"))
+        ops.append(Op(f"{k}_bwd_x", "a*f(b)", f"{k}_der"))
+        if k in KERNELS_WITH_DER_Y:
+            ops.append(Op(f"{k}_bwd_y", "a*f(b)", f"{k}_der_y"))
+    ops += [
+        # prelu: the slope is an array operand (broadcast by strides) instead of p0
+        Op("prelu_fwd", "f(a,b)", "prelu_fwd"),
+        Op("prelu_der", "f(a,b)", "prelu_der"),
+        Op("prelu_bwd_x", "a*f(b,c)", "prelu_der"),
+        Op("prelu_bwd_weight_terms", "a*g(b)", "prelu_der_weight"),  # summed by the caller
+        # the memory-bandwidth reference of `python -m fastact bench`: a streaming scale
+        Op("stream_scale", "a*p0"),
+    ]
+    return tuple(ops)
+
+
+ELEMENTWISE_OPS: tuple[Op, ...] = _elementwise_ops()
+OPS_BY_NAME: dict[str, Op] = {op.name: op for op in ELEMENTWISE_OPS}

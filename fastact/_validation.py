@@ -173,3 +173,93 @@ def check_temperature(temperature) -> float:
     if not (math.isfinite(t) and t > 0):
         raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
     return t
+
+
+# ---------------------------------------------------------------- GPU (CUDA) arrays
+# Checked from __cuda_array_interface__ alone: nothing here imports a GPU library.
+
+def is_device_array(x) -> bool:
+    """A GPU array: it exposes ``__cuda_array_interface__`` (CuPy, PyTorch CUDA, Numba),
+    or is an array of Numba's CUDA simulator."""
+    return hasattr(x, "__cuda_array_interface__") or type(x).__name__ == "FakeCUDAArray"
+
+
+def _device_interface(x) -> dict:
+    if hasattr(x, "__cuda_array_interface__"):
+        return x.__cuda_array_interface__
+    return x.__array_interface__  # the CUDA simulator wraps host memory
+
+
+def device_typestr_dtype(x) -> np.dtype:
+    return np.dtype(_device_interface(x)["typestr"])
+
+
+def device_dtype(x, name: str) -> np.dtype:
+    """The dtype of a GPU array; the CUDA backend computes on float32 and float64."""
+    dt = device_typestr_dtype(x)
+    if dt not in (F32, F64):
+        raise TypeError(f"{name} is a GPU array of dtype {dt}: the CUDA backend computes on "
+                        "float32 and float64 device arrays")
+    return dt
+
+
+def device_shape(x) -> tuple:
+    return tuple(_device_interface(x)["shape"])
+
+
+def _device_extent(x) -> tuple[int, int, tuple]:
+    """(first byte, one past the last byte, strides) of a GPU array."""
+    iface = _device_interface(x)
+    shape = tuple(iface["shape"])
+    itemsize = np.dtype(iface["typestr"]).itemsize
+    strides = iface.get("strides")
+    if strides is None:  # C-contiguous
+        strides, step = [], itemsize
+        for n in reversed(shape):
+            strides.insert(0, step)
+            step *= n
+    strides = tuple(strides)
+    lo = hi = iface["data"][0]
+    if 0 in shape:
+        return lo, lo, strides
+    for n, s in zip(shape, strides):
+        lo += min(0, (n - 1) * s)
+        hi += max(0, (n - 1) * s)
+    return lo, hi + itemsize, strides
+
+
+def check_device_operands(arrays: list, names: tuple) -> np.dtype:
+    """Every operand a GPU array of one float dtype; returns that dtype."""
+    for a, n in zip(arrays, names):
+        if not is_device_array(a):
+            raise TypeError(f"{n} is a {type(a).__name__} but other operands are GPU arrays: "
+                            "fastact never copies between host and device; pass GPU arrays "
+                            "only (or host arrays only)")
+    dtypes = [device_dtype(a, n) for a, n in zip(arrays, names)]
+    if any(d != dtypes[0] for d in dtypes):
+        raise TypeError(f"GPU operands {', '.join(names)} have dtypes "
+                        f"{', '.join(map(str, dtypes))}: the CUDA backend needs one dtype")
+    return dtypes[0]
+
+
+def check_device_out(out, shape: tuple, dtype: np.dtype, inputs: dict) -> None:
+    """``out`` must be a writeable GPU array of ``shape`` and ``dtype`` that is either an
+    input's very memory (in place) or shares no byte with any input."""
+    if not is_device_array(out):
+        raise TypeError(f"out must be a GPU array like the inputs, not {type(out).__name__} "
+                        "(fastact never copies between host and device)")
+    if device_shape(out) != tuple(shape):
+        raise ValueError(f"out has shape {device_shape(out)}, expected {tuple(shape)}")
+    odt = device_typestr_dtype(out)
+    if odt != dtype:
+        raise TypeError(f"out has dtype {odt}, expected {dtype}")
+    if _device_interface(out)["data"][1]:
+        raise ValueError("out is read-only")
+    olo, ohi, ost = _device_extent(out)
+    for name, arr in inputs.items():
+        lo, hi, st = _device_extent(arr)
+        if (lo, st) == (olo, ost) and hi == ohi:
+            continue  # in place
+        if lo < ohi and olo < hi:
+            raise ValueError(f"out overlaps {name} without being the same memory; pass "
+                             f"out={name} for in place, or a separate array")

@@ -11,7 +11,7 @@ import pytest
 from fastact import _registry as reg
 
 DTYPES = (np.float32, np.float64)
-BACKENDS = ("cython", "numpy")
+BACKENDS = ("cython", "numba", "numpy")
 
 # ---------------------------------------------------------------- error bounds (README)
 # float32 forward: within FWD_ULP32 ulp of the float64 reference rounded to float32.

@@ -23,7 +23,7 @@ def test_show_config_reports_build_and_threads():
         assert key in text, key
     info = fastact._info.config_dict()
     assert info["fastact"] == fastact.__version__
-    assert info["backends"] == ["cython", "numpy"]
+    assert info["backends"] == ["cython", "numba", "cuda", "numpy"]  # the test extra has all
     assert isinstance(info["openmp"], bool)
     assert info["threads_now"] == fastact.get_num_threads()
 

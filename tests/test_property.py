@@ -2,11 +2,15 @@
 parameters; the kernels agree with the NumPy twin, in place or not."""
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import fastact
 from fastact import _registry as reg
+
+# every test here runs once per compiled backend (Cython, Numba): tests/conftest.py
+pytestmark = pytest.mark.usefixtures("compiled_backend")
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAMES = [s.name for s in reg.ELEMENTWISE if s.name not in reg.PER_ELEMENT_WEIGHT]

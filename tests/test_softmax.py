@@ -7,8 +7,11 @@ import pytest
 import fastact
 from fastact import reference
 
+# every test here runs once per compiled backend (Cython, Numba): tests/conftest.py
+pytestmark = pytest.mark.usefixtures("compiled_backend")
+
 FUNCS = [pytest.param(False, id="softmax"), pytest.param(True, id="log_softmax")]
-BACKENDS = ["cython", "numpy"]
+BACKENDS = ["auto", "numpy"]  # auto: the compiled backend under test (conftest)
 
 
 def _f(log):

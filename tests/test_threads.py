@@ -1,6 +1,7 @@
 """Threads: bitwise-identical results for any thread count, concurrent callers, and
 the thread-count configuration rules."""
 
+import contextvars
 import os
 import subprocess
 import sys
@@ -11,6 +12,9 @@ import pytest
 
 import fastact
 from fastact import _registry as reg
+
+# every test here runs once per compiled backend (Cython, Numba): tests/conftest.py
+pytestmark = pytest.mark.usefixtures("compiled_backend")
 
 BIG = 300_000  # above every serial threshold
 
@@ -80,7 +84,9 @@ def test_concurrent_calls_from_8_threads_match_serial(rng):
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    # each thread runs in a copy of this context: the backend under test (conftest)
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(work, i))
+               for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:
@@ -94,7 +100,8 @@ def test_concurrent_calls_from_8_threads_match_serial(rng):
 def test_in_place_from_many_threads_on_disjoint_slices(rng):
     x = rng.uniform(-5, 5, (8, 100_000))
     expected = fastact.tanh(x)
-    threads = [threading.Thread(target=fastact.tanh, args=(x[i],), kwargs={"out": x[i]})
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(fastact.tanh, x[i]),
+                                kwargs={"out": x[i]})
                for i in range(8)]
     for t in threads:
         t.start()
