@@ -15,8 +15,9 @@ _COMMON_DOC = """
     out : ndarray, optional
         Where to write the result: ``x`` itself (in place) or a separate array of the
         result's shape and dtype.  Partial overlap with an input is refused.
-    backend : {"auto", "cython", "numpy"}
-        "auto" (default) runs the compiled kernels; "numpy" the NumPy reference twin.
+    backend : {"auto", "cython", "numba", "cuda", "numpy"}
+        "auto" (default): the compiled Cython kernels, or the CUDA kernels for GPU
+        arrays; "numba": the Numba CPU kernels; "numpy": the NumPy reference twin.
     n_threads : int, optional
         Threads for this call (default: ``fastact.get_num_threads()``; negative counts
         back from the usable CPUs).  Small arrays always run on one thread."""

@@ -2,6 +2,7 @@
 and bench/report.py."""
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -9,25 +10,27 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def _bench(*args, cwd=ROOT):
+def _bench(*args, cwd=ROOT, env=None):
     return subprocess.run([sys.executable, "-m", "fastact", "bench", *args], cwd=cwd,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
 
 
 def test_bench_runs_and_writes_json_markdown_plot(tmp_path):
     j, m, png = tmp_path / "r.json", tmp_path / "r.md", tmp_path / "r.png"
     run = _bench("--ops", "relu,gelu(tanh),softmax", "--sizes", "1000,5000", "--shapes", "4x8",
                  "--threads", "1,2", "--budget", "0.005", "--peers", "scipy", "--backends",
-                 "cython,numpy", "--no-progress", "--json", str(j), "--markdown", str(m),
+                 "cython,numba,numpy", "--no-progress", "--json", str(j), "--markdown", str(m),
                  "--plot", str(png))
     assert run.returncode == 0, run.stderr
     assert "vs numpy" in run.stdout and "% limit" in run.stdout and "command: python -m fastact bench" in run.stdout
+    assert "vs fastact-numba" in run.stdout
     data = json.loads(j.read_text())
     assert set(data["bandwidth_limit"]) == {"1", "2"}
     impls = {(r["op"], r["direction"], r["impl"]) for r in data["records"]}
     for op in ("relu", "gelu(tanh)"):
         for d in ("fwd", "der", "bwd"):
             assert (op, d, "fastact-cython") in impls and (op, d, "fastact-numpy") in impls
+            assert (op, d, "fastact-numba") in impls
             assert (op, d, "numpy") in impls
     assert ("softmax", "fwd", "scipy") in impls and ("softmax", "bwd", "numpy") in impls
     assert all(r["median_s"] > 0 and r["min_s"] <= r["median_s"] for r in data["records"])
@@ -60,3 +63,14 @@ def test_bench_with_a_busy_neighbour(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "CPU-burning neighbour" in run.stdout
     assert json.loads(j.read_text())["meta"]["neighbour"] is True
+
+
+def test_bench_cuda_backend_under_the_simulator():
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
+    run = _bench("--backends", "cuda", "--ops", "sigmoid,prelu,softmax", "--sizes", "64",
+                 "--shapes", "3x20", "--budget", "0", "--no-progress", env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "% copy" in run.stdout and "CUDA SIMULATOR" in run.stdout
+    rows = [line.split()[:2] for line in run.stdout.splitlines()]
+    for op in ("sigmoid", "prelu", "softmax"):
+        assert [op, "fwd"] in rows and [op, "bwd"] in rows

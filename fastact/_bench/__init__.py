@@ -28,7 +28,8 @@ def add_arguments(p: argparse.ArgumentParser):
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     p.add_argument("--threads", help="comma-separated thread counts (default: 1 and all usable CPUs)")
     p.add_argument("--backends", default="cython",
-                   help="fastact backends to time: cython, numpy (the twin)")
+                   help="fastact backends to time on the CPU: cython, numba, numpy (the twin); "
+                        "or cuda alone (GPU arrays, vs the device copy and PyTorch CUDA)")
     p.add_argument("--peers", default=",".join(peers.PEERS),
                    help=f"peers to compare with when installed (default: {','.join(peers.PEERS)}; "
                         "'none' for none)")
@@ -47,6 +48,11 @@ def _parse_list(text, conv):
     return [conv(v) for v in text.split(",") if v.strip()]
 
 
+def directions_for(args) -> list:
+    return (_parse_list(args.directions, str) if args.directions else
+            list(suite.QUICK_DIRECTIONS if args.quick else ("fwd", "der", "bwd")))
+
+
 def run(args, argv_for_footer) -> int:
     ops = _parse_list(args.ops, str) if args.ops else (
         list(suite.QUICK_OPS) if args.quick else suite.op_names())
@@ -62,9 +68,14 @@ def run(args, argv_for_footer) -> int:
     n = _config.usable_cpus()
     threads = _parse_list(args.threads, int) if args.threads else sorted({1, n})
     backends = _parse_list(args.backends, str)
-    bad = [b for b in backends if b not in ("cython", "numpy")]
+    if backends == ["cuda"]:
+        from . import gpu
+
+        return gpu.run(args, ops, sizes, shapes, directions_for(args), argv_for_footer)
+    bad = [b for b in backends if b not in ("cython", "numba", "numpy")]
     if bad or not backends:
-        print(f"--backends: choose from cython, numpy (got {args.backends!r})", file=sys.stderr)
+        print(f"--backends: choose from cython, numba, numpy, or cuda alone (got "
+              f"{args.backends!r})", file=sys.stderr)
         return 2
     if "cython" not in backends:
         backends.insert(0, "cython")
@@ -73,8 +84,7 @@ def run(args, argv_for_footer) -> int:
     if bad:
         print(f"--peers: unknown {', '.join(bad)}; choose from {', '.join(peers.PEERS)}", file=sys.stderr)
         return 2
-    directions = (_parse_list(args.directions, str) if args.directions else
-                  list(suite.QUICK_DIRECTIONS if args.quick else ("fwd", "der", "bwd")))
+    directions = directions_for(args)
     budget = args.budget if args.budget is not None else (0.08 if args.quick else 0.25)
 
     with neighbour.burning(args.neighbour):

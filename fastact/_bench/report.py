@@ -9,7 +9,9 @@ import platform
 
 import numpy as np
 
-COMPETITORS = ("numpy", "torch", "onnxruntime", "numexpr", "scipy", "fastact-numpy")
+COMPETITORS = ("numpy", "torch", "onnxruntime", "numexpr", "scipy", "fastact-numba",
+               "fastact-numpy")
+OWN_BACKENDS = ("fastact-numba", "fastact-numpy")  # compared, never "the best peer"
 
 
 def _shape_label(shape):
@@ -32,7 +34,7 @@ def rows(results, primary="fastact-cython"):
         gbs = fa.bytes / fa.median_s / 1e9
         limit = results.limit.get(t, (None, None))[1]
         speedups = {k: impls[k].median_s / fa.median_s for k in COMPETITORS if k in impls}
-        peers_only = {k: v for k, v in speedups.items() if k not in ("fastact-numpy",)}
+        peers_only = {k: v for k, v in speedups.items() if k not in OWN_BACKENDS}
         best = min(peers_only, key=lambda k: peers_only[k]) if peers_only else None
         out.append({
             "op": op, "direction": d, "shape": shape, "threads": t,

@@ -320,6 +320,21 @@ def _kept(m, has_mask, p, j, q):
     return (not has_mask) or m[p, j, q]
 
 
+@device_jit
+def _group_of(G):
+    """(thread, its group of G threads, lane in the group, the group's first thread)."""
+    tid = cuda.threadIdx.x
+    grp = tid // G
+    return tid, grp, tid - grp * G, grp * G
+
+
+@device_jit
+def _row_coords(r, inner):
+    """Row r of (outer, length, inner) views as (outer index, inner index)."""
+    p = r // inner
+    return p, r - p * inner
+
+
 def _group_reduce(G: int):
     """Tree reductions over the G threads of a group (shared arrays, block barriers:
     every thread of the block calls them the same number of times)."""
@@ -404,16 +419,11 @@ def _rows_forward(log: bool, G: int):
         sa = cuda.shared.array(TPB, numba.float64)
         sb = cuda.shared.array(TPB, numba.float64)
         sc = cuda.shared.array(TPB, numba.float64)
-        tid = cuda.threadIdx.x
-        grp = tid // G
-        lane = tid - grp * G
-        base = grp * G
+        tid, grp, lane, base = _group_of(G)
         L = x.shape[1]
-        inner = x.shape[2]
         for r0 in range(cuda.blockIdx.x * R, n_rows, cuda.gridDim.x * R):
             r = r0 + grp
-            p = r // inner
-            q = r - p * inner
+            p, q = _row_coords(r, x.shape[2])
             mx, nan, ninf = -INF, 0.0, 0.0
             if r < n_rows:
                 mx, nan, ninf = _scan_max(x, m, has_mask, p, q, lane, L, G)
@@ -460,16 +470,11 @@ def _rows_backward(log: bool, G: int):
 
     def k(o, dy, y, m, has_mask, T, n_rows):
         sa = cuda.shared.array(TPB, numba.float64)
-        tid = cuda.threadIdx.x
-        grp = tid // G
-        lane = tid - grp * G
-        base = grp * G
+        tid, grp, lane, base = _group_of(G)
         L = dy.shape[1]
-        inner = dy.shape[2]
         for r0 in range(cuda.blockIdx.x * R, n_rows, cuda.gridDim.x * R):
             r = r0 + grp
-            p = r // inner
-            q = r - p * inner
+            p, q = _row_coords(r, dy.shape[2])
             s = 0.0
             if r < n_rows:
                 s = _scan_total(log, dy, y, m, has_mask, p, q, lane, L, G)
@@ -497,10 +502,8 @@ def _split_forward(log: bool):
         sc = cuda.shared.array(TPB, numba.float64)
         tid = cuda.threadIdx.x
         L = x.shape[1]
-        inner = x.shape[2]
         for r in range(cuda.blockIdx.y, part.shape[0], cuda.gridDim.y):
-            p = r // inner
-            q = r - p * inner
+            p, q = _row_coords(r, x.shape[2])
             for k in range(cuda.blockIdx.x, part.shape[1], cuda.gridDim.x):
                 j0 = k * seg
                 j1 = min(L, j0 + seg)
@@ -528,10 +531,8 @@ def _split_forward(log: bool):
     def write(o, x, m, has_mask, T, seg, part):
         tid = cuda.threadIdx.x
         L = x.shape[1]
-        inner = x.shape[2]
         for r in range(cuda.blockIdx.y, part.shape[0], cuda.gridDim.y):
-            p = r // inner
-            q = r - p * inner
+            p, q = _row_coords(r, x.shape[2])
             # merge the row's partials (every thread: a few hundred numbers at most)
             mx, nan, ninf = -INF, 0.0, 0.0
             for k in range(part.shape[1]):
@@ -558,10 +559,8 @@ def _split_backward(log: bool):
         sa = cuda.shared.array(TPB, numba.float64)
         tid = cuda.threadIdx.x
         L = dy.shape[1]
-        inner = dy.shape[2]
         for r in range(cuda.blockIdx.y, part.shape[0], cuda.gridDim.y):
-            p = r // inner
-            q = r - p * inner
+            p, q = _row_coords(r, dy.shape[2])
             for k in range(cuda.blockIdx.x, part.shape[1], cuda.gridDim.x):
                 j0 = k * seg
                 sa[tid] = _scan_total(log, dy, y, m, has_mask, p, q, j0 + tid, min(L, j0 + seg), TPB)
@@ -574,10 +573,8 @@ def _split_backward(log: bool):
     def write(o, dy, y, m, has_mask, T, seg, part):
         tid = cuda.threadIdx.x
         L = dy.shape[1]
-        inner = dy.shape[2]
         for r in range(cuda.blockIdx.y, part.shape[0], cuda.gridDim.y):
-            p = r // inner
-            q = r - p * inner
+            p, q = _row_coords(r, dy.shape[2])
             total = 0.0
             for k in range(part.shape[1]):
                 total += part[r, k, 0]

@@ -9,9 +9,10 @@ respected; when that, or an earlier parallel call in the process, leaves Numba o
 ``workqueue``, fastact's parallel calls are serialized by a lock instead.
 
 Oversubscription: each call asks for ``n`` threads (``fastact.set_num_threads`` /
-``config`` / ``n_threads=``, never more than Numba's pool); while ``k`` calls run at
-once, each gets at most ``usable_cpus // k`` (at least 1).  With TBB the pool is shared
-anyway; with OpenMP every calling thread would otherwise start its own team.
+``config`` / ``n_threads=``, never more than Numba's pool) and gets what is left of the
+usable CPUs after the calls already running, but at least one: concurrent calls never
+run more threads than CPUs, plus one per extra caller.  (With TBB the worker pool is
+shared anyway; with OpenMP every calling thread would otherwise start its own team.)
 
 ``numba.set_num_threads`` and ``numba.set_parallel_chunksize`` are per calling thread
 in Numba, so setting them for a call does not disturb other threads.
@@ -31,7 +32,7 @@ if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER ==
     numba.config.THREADING_LAYER = "threadsafe"
 
 _lock = threading.Lock()
-_active = 0
+_in_use = 0  # threads held by the parallel calls running now
 _serial_lock = threading.Lock()
 
 
@@ -51,18 +52,18 @@ def max_threads() -> int:
 def threads(n: int, chunk: int):
     """Run the body (one kernel call) on at most ``n`` threads, handing out ``chunk``
     iterations at a time (dynamic scheduling)."""
-    global _active
+    global _in_use
     if n <= 1:
         numba.set_num_threads(1)
         yield
         return
     with _lock:
-        _active += 1
-        share = max(1, min(n, max_threads(), _config.usable_cpus() // _active))
+        share = max(1, min(n, max_threads(), _config.usable_cpus() - _in_use))
+        _in_use += share
     try:
         numba.set_num_threads(share)
         numba.set_parallel_chunksize(chunk)
-        if layer() == "workqueue":
+        if layer() == "workqueue" or numba.config.THREADING_LAYER == "workqueue":
             with _serial_lock:
                 yield
         else:
@@ -70,4 +71,4 @@ def threads(n: int, chunk: int):
     finally:
         numba.set_parallel_chunksize(0)
         with _lock:
-            _active -= 1
+            _in_use -= share
