@@ -35,8 +35,8 @@ first = {}
 for spec in reg.ELEMENTWISE:
     f = fastact.get(spec.name)
     t0 = time.perf_counter()
-    if spec.name == "prelu":
-        f(x, np.float32(0.25), backend="numba")
+    if spec.name == "prelu":  # one slope per element: the prelu kernel itself
+        f(x, np.full(x.shape, 0.25, np.float32), backend="numba")
     else:
         f(x, backend="numba")
     first[spec.name] = time.perf_counter() - t0
@@ -66,13 +66,14 @@ def main():
         warm = probe(cache)
     print(f"import fastact: {cold['import_fastact'] * 1e3:.0f} ms (numba not imported); "
           f"import the Numba backend: {cold['import_numba_backend'] * 1e3:.0f} ms cold, "
-          f"{warm['import_numba_backend'] * 1e3:.0f} ms warm")
+          f"{warm['import_numba_backend'] * 1e3:.0f} ms warm\n")
     print("| kernel (float32, contiguous) | first call, empty cache | second process, cache warm |")
     print("|---|---|---|")
     for name in cold["first"]:
         print(f"| {name} | {cold['first'][name]:.2f} s | {warm['first'][name] * 1e3:.1f} ms |")
     ew = [v for k, v in cold["first"].items() if "softmax" not in k]
-    print(f"\nforward kernels: median {statistics.median(ew):.2f} s, max {max(ew):.2f} s to "
+    print("\n(the first call of a process also starts Numba's thread pool)")
+    print(f"forward kernels: median {statistics.median(ew):.2f} s, max {max(ew):.2f} s to "
           f"compile; total for all {len(cold['first'])} calls {sum(cold['first'].values()):.1f} s "
           f"cold vs {sum(warm['first'].values()) * 1e3:.0f} ms warm")
 
