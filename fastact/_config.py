@@ -10,6 +10,7 @@ import contextvars
 import functools
 import operator
 import os
+import time
 
 # "auto": the Cython kernels for host arrays, CUDA for GPU arrays
 BACKENDS = ("auto", "cython", "numba", "numpy", "cuda")
@@ -113,3 +114,58 @@ def config(backend: str | None = None, n_threads: int | None = None):
         yield
     finally:
         _context.reset(token)
+
+
+# ---------------------------------------------------------------- busy machines
+# A parallel kernel whose worker is preempted by another process stalls until that
+# worker gets its core back (a scheduler time slice: milliseconds), so on a machine
+# where other processes keep cores busy, fewer threads finish sooner.  Before a
+# parallel run, fastact counts the runnable tasks of other processes (Linux: the
+# system's running count in /proc/loadavg minus this process's running threads) and
+# uses at most the CPUs they leave free (at least 1).  The count is refreshed every
+# LOAD_REFRESH_S; FASTACT_ADAPT_THREADS=0 turns the check off.
+
+LOAD_REFRESH_S = 0.02
+ADAPT_THREADS = os.environ.get("FASTACT_ADAPT_THREADS", "1").strip() != "0"
+_load_sample = [-1.0, None]  # (monotonic time, free CPUs or None)
+
+
+def _system_running() -> int:
+    with open("/proc/loadavg", "rb") as f:
+        return int(f.read().split()[3].split(b"/")[0])
+
+
+def _own_running() -> int:
+    n = 0
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:  # the thread ended meanwhile
+            continue
+        n += stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3] == b"R"
+    return n
+
+
+def free_cpus() -> int | None:
+    """CPUs not taken by other processes' runnable tasks right now (None where the
+    system does not tell, e.g. not Linux)."""
+    now = time.monotonic()
+    if now - _load_sample[0] < LOAD_REFRESH_S:
+        return _load_sample[1]
+    try:
+        others = max(0, _system_running() - _own_running())
+        free = max(1, (os.cpu_count() or 1) - others)
+    except (OSError, ValueError, IndexError):
+        free = None
+    _load_sample[0], _load_sample[1] = now, free
+    return free
+
+
+def threads_to_run(n: int) -> int:
+    """The threads a parallel kernel gets: ``n``, or fewer while other processes keep
+    CPUs busy (see above)."""
+    if n <= 1 or not ADAPT_THREADS:
+        return n
+    free = free_cpus()
+    return n if free is None else max(1, min(n, free))

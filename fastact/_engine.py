@@ -59,8 +59,7 @@ def fast_elementwise(op: str, threshold: int, inputs: tuple, out, backend, n_thr
     size = x.size
     if n_threads is not None or size >= threshold:
         nth = _config.resolve_n_threads(n_threads)  # also validates an explicit n_threads
-        if size < threshold:
-            nth = 1
+        nth = 1 if size < threshold else _config.threads_to_run(nth)
     else:
         nth = 1
     if _run_elementwise is None:
@@ -92,7 +91,7 @@ def _backend(backend, args=(), names=()) -> str:
 
 def _threads(n_threads, size: int, work: str) -> int:
     n = _config.resolve_n_threads(n_threads)
-    return 1 if size < reg.PARALLEL_MIN_SIZE[work] else n
+    return 1 if size < reg.PARALLEL_MIN_SIZE[work] else _config.threads_to_run(n)
 
 
 def _prepare(arrays, names, out, inputs_for_overlap):

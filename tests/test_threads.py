@@ -174,3 +174,30 @@ def test_negative_counts_back_from_usable_cpus():
         assert fastact.get_num_threads() == n
     with fastact.config(n_threads=-(n + 5)):
         assert fastact.get_num_threads() == 1
+
+
+def test_busy_machine_check_leaves_cpus_to_other_processes(monkeypatch):
+    from fastact import _config
+
+    monkeypatch.setattr(_config, "ADAPT_THREADS", True)
+    monkeypatch.setattr(_config.os, "cpu_count", lambda: 4)
+    for system, own, expected in [(1, 1, 4), (3, 1, 2), (9, 1, 1), (3, 3, 4)]:
+        monkeypatch.setattr(_config, "_system_running", lambda s=system: s)
+        monkeypatch.setattr(_config, "_own_running", lambda o=own: o)
+        _config._load_sample[0] = -1.0  # force a fresh sample
+        assert _config.threads_to_run(4) == expected, (system, own)
+        assert _config.threads_to_run(1) == 1
+    monkeypatch.setattr(_config, "ADAPT_THREADS", False)
+    assert _config.threads_to_run(4) == 4
+
+
+def test_busy_machine_check_reads_this_system():
+    from fastact import _config
+
+    _config._load_sample[0] = -1.0
+    free = _config.free_cpus()
+    if sys.platform.startswith("linux"):
+        assert 1 <= free <= (os.cpu_count() or 1)
+        assert _config._own_running() >= 1  # this thread is running
+    else:
+        assert free is None
