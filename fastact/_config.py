@@ -122,12 +122,16 @@ def config(backend: str | None = None, n_threads: int | None = None):
 # where other processes keep cores busy, fewer threads finish sooner.  Before a
 # parallel run, fastact counts the runnable tasks of other processes (Linux: the
 # system's running count in /proc/loadavg minus this process's running threads) and
-# uses at most the CPUs they leave free (at least 1).  The count is refreshed every
-# LOAD_REFRESH_S; FASTACT_ADAPT_THREADS=0 turns the check off.
+# uses at most the CPUs they leave free (at least 1).  The count is sampled at most
+# every LOAD_REFRESH_S, and only a load seen in LOAD_SAMPLES consecutive samples counts
+# (a kernel thread waking for a moment must not halve a call); FASTACT_ADAPT_THREADS=0
+# turns the check off.
 
 LOAD_REFRESH_S = 0.02
+LOAD_SAMPLES = 3
 ADAPT_THREADS = os.environ.get("FASTACT_ADAPT_THREADS", "1").strip() != "0"
 _load_sample = [-1.0, None]  # (monotonic time, free CPUs or None)
+_recent_others = [0] * LOAD_SAMPLES  # other processes' runnable tasks, last samples
 
 
 def _system_running() -> int:
@@ -154,8 +158,9 @@ def free_cpus() -> int | None:
     if now - _load_sample[0] < LOAD_REFRESH_S:
         return _load_sample[1]
     try:
-        others = max(0, _system_running() - _own_running())
-        free = max(1, (os.cpu_count() or 1) - others)
+        _recent_others.append(max(0, _system_running() - _own_running()))
+        del _recent_others[0]
+        free = max(1, (os.cpu_count() or 1) - min(_recent_others))
     except (OSError, ValueError, IndexError):
         free = None
     _load_sample[0], _load_sample[1] = now, free

@@ -23,7 +23,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, M_SQRT1_2, copysign
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, fa_erfc, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, fa_erfc, fa_gelu_parts_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -34,12 +34,14 @@ cdef extern from *:
     #define FASTACT_INV_SQRT_2PI 0.39894228040143267793994605993438
     #define FASTACT_SQRT_2_OVER_PI 0.79788456080286535587989211986876
     #define FASTACT_GELU_TANH_C 0.044715
+    #define FASTACT_INV_TWO64 5.42101086242752217e-20
     """
     const double SELU_SCALE "FASTACT_SELU_SCALE"
     const double SELU_ALPHA "FASTACT_SELU_ALPHA"
     const double INV_SQRT_2PI "FASTACT_INV_SQRT_2PI"
     const double SQRT_2_OVER_PI "FASTACT_SQRT_2_OVER_PI"
     const double GELU_TANH_C "FASTACT_GELU_TANH_C"
+    const double INV_TWO64 "FASTACT_INV_TWO64"
 
 
 # ---------------------------------------------------------------- relu family
@@ -322,19 +324,37 @@ cdef inline floating celu_der_y(floating y, floating alpha, floating p1) noexcep
     return one if y > 0 else y / alpha + one
 
 
-# ---------------------------------------------------------------- GELU (computed in double)
+# ---------------------------------------------------------------- GELU
+# x*Phi(x) = x/2*erfc(-x/sqrt(2)): the erfc form keeps the negative tail accurate.
+# float: erfc(|x|/sqrt2) = exp(-x^2/2) P, the float exp taken at the exact argument
+# x^2/2 and P in double (vecmath.h, fa_gelu_parts_f), combined in double, rounded once
+# (the 2^64 scaling of the exp undone there); double: the double erfc.
 
 cdef inline floating gelu_fwd(floating x, floating p0, floating p1) noexcept nogil:
-    # x*Phi(x) = x/2*erfc(-x/sqrt(2)): the erfc form keeps the negative tail accurate
-    cdef double xd = x
-    return <floating>neg_inf_to(xd, 0.5 * xd * fa_erfc(-xd * M_SQRT1_2), -0.0)
+    cdef double xd = x, p, tail
+    cdef float e64
+    if floating is float:
+        e64 = fa_gelu_parts_f(x, &p)                               # 0 beyond |x| = 18
+        tail = ((0.5 * clamp_abs(xd, 18.0) * p) * e64) * INV_TWO64  # x/2 * erfc(|x|/sqrt2)
+        return <float>(tail if x <= 0 else xd - tail)   # keeps -0.0
+    else:
+        return neg_inf_to(xd, 0.5 * xd * fa_erfc(-xd * M_SQRT1_2), -0.0)
 
 
 cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nogil:
-    # Phi(x) + x*phi(x)
-    cdef double xd = x
-    cdef double pdf = f_exp(-0.5 * xd * xd) * INV_SQRT_2PI
-    return <floating>(0.5 * fa_erfc(-xd * M_SQRT1_2) + clamp_abs(xd, 1e300) * pdf)
+    # Phi(x) + x*phi(x); float: exp(-x^2/2) (P/2 + x/sqrt(2 pi)) for x < 0,
+    # 1 - exp(-x^2/2) (P/2 - x/sqrt(2 pi)) for x >= 0
+    cdef double xd = x, p, xc, neg, pos, pdf
+    cdef float e64
+    if floating is float:
+        e64 = fa_gelu_parts_f(x, &p)
+        xc = clamp_abs(xd, 18.0)
+        neg = ((0.5 * p + xc * INV_SQRT_2PI) * e64) * INV_TWO64
+        pos = 1.0 - ((0.5 * p - xc * INV_SQRT_2PI) * e64) * INV_TWO64
+        return <float>nan_or(xd, neg if x < 0 else pos)
+    else:
+        pdf = f_exp(-0.5 * xd * xd) * INV_SQRT_2PI
+        return 0.5 * fa_erfc(-xd * M_SQRT1_2) + clamp_abs(xd, 1e300) * pdf
 
 
 cdef inline floating gelu_tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:

@@ -13,6 +13,8 @@ Near-minimax fits by interpolation at Chebyshev nodes, in 60-digit mpmath, of
 * tanh:  tanh(x) = x + x^3 P(x^2) for |x| <= 0.625
 * erfc:  erfc(z) = t exp(Q(s) - z^2) for 0 <= z <= 27.5, t = 1/(1+z/2),
          s = (t - (1+tmin)/2) / ((1-tmin)/2) in [-1, 1]; error of Q = relative error
+* erfcx (float GELU): erfc(z) exp(z^2) = P(s) for 0 <= z <= 12.5, s as for erfc; relative
+         error (the float kernels multiply it by an exactly-argued exp(-z^2))
 * log1p: log(1+f) = 2 atanh(s) = 2s + s z R(z),  s = f/(2+f), z = s^2 <= ((sqrt2-1)/(sqrt2+1))^2,
          R(z) = sum 2 z^k/(2k+3)
 
@@ -59,6 +61,17 @@ def q_erfc(s):
     return mp.log(mp.erfc(z) / t) + z * z
 
 
+ERFCXF_ZMAX = mp.mpf("12.5")  # float GELU: exp(-z^2) 2^64 underflows beyond (x < -17.7)
+ERFCXF_TMIN = 1 / (1 + ERFCXF_ZMAX / 2)
+
+
+def p_erfcx(s):
+    # erfc(z) exp(z^2) with t = 1/(1 + z/2) mapped to s in [-1, 1]
+    t = (ERFCXF_TMIN + 1) / 2 + (1 - ERFCXF_TMIN) / 2 * s
+    z = 2 * (1 - t) / t
+    return mp.erfc(z) * mp.exp(z * z)
+
+
 def r_log(z):
     return mp.nsum(lambda k: 2 * z ** k / (2 * k + 3), [0, mp.inf])
 
@@ -72,6 +85,7 @@ FITS = [
     ("FA_TANHF_P", p_tanh, (0, mp.mpf(0.625) ** 2), 5, "f"),
     ("FA_TANH_P", p_tanh, (0, mp.mpf(0.625) ** 2), 11, ""),
     ("FA_ERFC_Q", q_erfc, (-1, 1), 24, ""),
+    ("FA_ERFCXF_P", p_erfcx, (-1, 1), 12, ""),  # evaluated in double
     ("FA_LOGF_R", r_log, (0, ((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)) ** 2), 3, "f"),
     ("FA_LOG_R", r_log, (0, ((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)) ** 2), 7, ""),
 ]
@@ -99,6 +113,8 @@ def main_c():
             print(f"#define {name}{j} {mp.nstr(c, 21, strip_zeros=False)}{suffix}")
     print(f"\n#define FA_ERFC_ZMAX {mp.nstr(ERFC_ZMAX, 17)}")
     print(f"#define FA_ERFC_TMIN {mp.nstr(ERFC_TMIN, 21, strip_zeros=False)}")
+    print(f"#define FA_ERFCXF_ZMAX {mp.nstr(ERFCXF_ZMAX, 17)}")
+    print(f"#define FA_ERFCXF_TMIN {mp.nstr(ERFCXF_TMIN, 21, strip_zeros=False)}")
     print("\n#endif")
 
 

@@ -28,6 +28,7 @@ cdef extern from "vecmath.h" nogil:
     float fa_tanhf(float x)
     double fa_tanh(double x)
     double fa_erfc(double x)
+    float fa_gelu_parts_f(float x, double* p)
 
 
 # ---------------------------------------------------------------- by dtype

@@ -24,6 +24,9 @@
  *          2 - erfc(-z) for z < 0.
  * - tanh:  |x| < 0.625: x + x^3 P(x^2); else 1 - 2e/(1+e), e = exp(-2|x|); the sign
  *          of x.
+ * - GELU parts (float): erfc(|x|/sqrt2) = exp(-x^2/2) P(s), P = erfc(z) e^(z^2) fitted
+ *          in s (as for erfc), exp's argument exact: x^2 = hi + lo by Dekker's split,
+ *          exp(-x^2/2) = exp(-hi/2)(1 - lo/2), scaled by 2^64 to stay normal.
  *
  * Nothing here may be compiled with -ffast-math / reassociation: the Cody-Waite split
  * and the Fast2Sum correction rely on the written evaluation order.
@@ -43,30 +46,6 @@
 #define FA_INLINE static inline __attribute__((always_inline))
 #else
 #define FA_INLINE static inline
-FA_INLINE double fa_erfc(double z) {
-    /* erfc(|z|) = t exp(Q(s) - z^2), t = 1/(1 + |z|/2), s = t mapped onto [-1, 1];
-       erfc(z) = 2 - erfc(-z) for z < 0 (no cancellation: erfc(-z) <= 1) */
-    double az = z < 0.0 ? -z : z;
-    double azc = az > FA_ERFC_ZMAX ? FA_ERFC_ZMAX : az;
-    double t = 1.0 / (1.0 + 0.5 * azc);
-    double s = (t - 0.5 * (1.0 + FA_ERFC_TMIN)) * (2.0 / (1.0 - FA_ERFC_TMIN));
-    /* Q by four interleaved Horner chains in u = s^4 (latency 6 FMAs instead of 24) */
-    double s2 = s * s, u = s2 * s2;
-    double c0 = FA_ERFC_Q0 + u * (FA_ERFC_Q4 + u * (FA_ERFC_Q8 + u * (FA_ERFC_Q12
-              + u * (FA_ERFC_Q16 + u * (FA_ERFC_Q20 + u * FA_ERFC_Q24)))));
-    double c1 = FA_ERFC_Q1 + u * (FA_ERFC_Q5 + u * (FA_ERFC_Q9 + u * (FA_ERFC_Q13
-              + u * (FA_ERFC_Q17 + u * FA_ERFC_Q21))));
-    double c2 = FA_ERFC_Q2 + u * (FA_ERFC_Q6 + u * (FA_ERFC_Q10 + u * (FA_ERFC_Q14
-              + u * (FA_ERFC_Q18 + u * FA_ERFC_Q22))));
-    double c3 = FA_ERFC_Q3 + u * (FA_ERFC_Q7 + u * (FA_ERFC_Q11 + u * (FA_ERFC_Q15
-              + u * (FA_ERFC_Q19 + u * FA_ERFC_Q23))));
-    double q = (c0 + s * c1) + s2 * (c2 + s * c3);
-    double r = t * fa_exp(q - azc * azc);
-    r = az > FA_ERFC_ZMAX ? 0.0 : r;
-    r = z < 0.0 ? 2.0 - r : r;
-    return z != z ? z : r;
-}
-
 #endif
 
 FA_INLINE uint32_t fa_bits_f(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
@@ -176,6 +155,34 @@ FA_INLINE float fa_tanhf(float x) {
     y = x < 0.0f ? -y : y;
     y = x == 0.0f ? x : y;           /* keeps -0.0 */
     return x != x ? x : y;
+}
+
+/* The float GELU's pieces: *p = erfc(z) e^(z^2) at z = |x|/sqrt(2) (in double), and the
+   return value exp(-x^2/2) * 2^64 (0 beyond |x| = 18), whose argument x^2/2 is taken
+   exactly -- in float the rounding of x^2 would cost |x|^2 eps relative in the negative
+   tail; the callers combine them in double and round once. */
+FA_INLINE float fa_gelu_parts_f(float x, double *p) {
+    float ax = x < 0.0f ? -x : x;
+    ax = ax > 18.0f ? 18.0f : ax;                      /* exp(-162) 2^64 is 0 in float */
+    /* P in double: in float, the rounding of t and s and the cancellation of the
+       polynomial near s = -1 cost ~5 eps */
+    double az = (double)ax * 0.70710678118654752440;
+    double azc = az > FA_ERFCXF_ZMAX ? FA_ERFCXF_ZMAX : az;
+    double t = 1.0 / (1.0 + 0.5 * azc);
+    double s = (t - 0.5 * (1.0 + FA_ERFCXF_TMIN)) * (2.0 / (1.0 - FA_ERFCXF_TMIN));
+    double s2 = s * s;
+    double ev = FA_ERFCXF_P0 + s2 * (FA_ERFCXF_P2 + s2 * (FA_ERFCXF_P4 + s2 * (FA_ERFCXF_P6
+              + s2 * (FA_ERFCXF_P8 + s2 * (FA_ERFCXF_P10 + s2 * FA_ERFCXF_P12)))));
+    double od = FA_ERFCXF_P1 + s2 * (FA_ERFCXF_P3 + s2 * (FA_ERFCXF_P5 + s2 * (FA_ERFCXF_P7
+              + s2 * (FA_ERFCXF_P9 + s2 * FA_ERFCXF_P11))));
+    *p = ev + s * od;
+    /* x^2 = hi + lo exactly (Dekker: ax = ah + al, ah with 12 significant bits) */
+    float c = 4097.0f * ax;
+    float ah = c - (c - ax);
+    float al = ax - ah;
+    float hi = ax * ax;
+    float lo = ((ah * ah - hi) + 2.0f * ah * al) + al * al;
+    return fa_expf_pow2(-0.5f * hi, 64) * (1.0f - 0.5f * lo);
 }
 
 /* ---------------------------------------------------------------- double */

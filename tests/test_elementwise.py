@@ -269,3 +269,24 @@ def test_bounds_are_the_documented_ones():
     # the README states these numbers; keep them in one place
     assert (FWD_ULP32, DER_ULP32, DER_ABS32) == (4.0, 8.0, 2.0 ** -23)
     assert (REL64, REL64_GELU, ABS64, DER_ABS64) == (1e-13, 1e-12, 1e-300, 2.0 ** -52)
+
+
+# ---------------------------------------------------------------- random bit patterns
+# 2^20 float32 inputs drawn uniformly over all bit patterns (every exponent, subnormals,
+# NaN payloads, both infinities) plus the special values: the sampled version of
+# bench/accuracy_sweep.py, which runs all 2^32.
+
+def _random_float32(n_log2=20):
+    bits = np.random.default_rng(42).integers(0, 1 << 32, size=1 << n_log2, dtype=np.uint64)
+    return np.concatenate([bits.astype(np.uint32).view(np.float32), specials(np.float32)])
+
+
+@pytest.mark.parametrize("spec,params", CASES)
+def test_float32_random_bit_patterns(spec, params):
+    x = _random_float32()
+    f = fastact.get(spec.name)
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert_ulp32(f(x, **params), _ref64(spec, params, x), FWD_ULP32, x=x,
+                     what=f"{spec.name}{params} forward")
+        assert_ulp32(f.derivative(x, **params), _ref64(spec, params, x, "der"), DER_ULP32,
+                     floor=DER_ABS32, x=x, what=f"{spec.name}{params} derivative")

@@ -181,12 +181,21 @@ def test_busy_machine_check_leaves_cpus_to_other_processes(monkeypatch):
 
     monkeypatch.setattr(_config, "ADAPT_THREADS", True)
     monkeypatch.setattr(_config.os, "cpu_count", lambda: 4)
-    for system, own, expected in [(1, 1, 4), (3, 1, 2), (9, 1, 1), (3, 3, 4)]:
-        monkeypatch.setattr(_config, "_system_running", lambda s=system: s)
-        monkeypatch.setattr(_config, "_own_running", lambda o=own: o)
+    monkeypatch.setattr(_config, "_recent_others", [0] * _config.LOAD_SAMPLES)
+
+    def sample(system, own):
+        monkeypatch.setattr(_config, "_system_running", lambda: system)
+        monkeypatch.setattr(_config, "_own_running", lambda: own)
         _config._load_sample[0] = -1.0  # force a fresh sample
-        assert _config.threads_to_run(4) == expected, (system, own)
+        return _config.threads_to_run(4)
+
+    for system, own, expected in [(1, 1, 4), (3, 1, 2), (9, 1, 1), (3, 3, 4)]:
+        for _ in range(_config.LOAD_SAMPLES):  # a load that persists
+            got = sample(system, own)
+        assert got == expected, (system, own)
         assert _config.threads_to_run(1) == 1
+    sample(1, 1)
+    assert sample(9, 1) == 4  # one busy sample: a passing task, ignored
     monkeypatch.setattr(_config, "ADAPT_THREADS", False)
     assert _config.threads_to_run(4) == 4
 
