@@ -10,6 +10,7 @@ import contextvars
 import functools
 import operator
 import os
+import threading
 import time
 
 # "auto": the Cython kernels for host arrays, CUDA for GPU arrays
@@ -132,6 +133,7 @@ LOAD_SAMPLES = 3
 ADAPT_THREADS = os.environ.get("FASTACT_ADAPT_THREADS", "1").strip() != "0"
 _load_sample = [-1.0, None]  # (monotonic time, free CPUs or None)
 _recent_others = [0] * LOAD_SAMPLES  # other processes' runnable tasks, last samples
+_sample_lock = threading.Lock()
 
 
 def _system_running() -> int:
@@ -152,18 +154,24 @@ def _own_running() -> int:
 
 
 def free_cpus() -> int | None:
-    """CPUs not taken by other processes' runnable tasks right now (None where the
-    system does not tell, e.g. not Linux)."""
+    """Of this process's usable CPUs, those not taken by other processes' runnable
+    tasks right now (None where the system does not tell, e.g. not Linux).  The load
+    is host-wide: the tasks that could run on the CPUs outside our affinity mask are
+    assumed to run there first."""
     now = time.monotonic()
-    if now - _load_sample[0] < LOAD_REFRESH_S:
-        return _load_sample[1]
+    if now - _load_sample[0] < LOAD_REFRESH_S or not _sample_lock.acquire(blocking=False):
+        return _load_sample[1]  # fresh enough, or another thread is sampling
+    free = None
     try:
         _recent_others.append(max(0, _system_running() - _own_running()))
         del _recent_others[0]
-        free = max(1, (os.cpu_count() or 1) - min(_recent_others))
+        elsewhere = max(0, (os.cpu_count() or 1) - usable_cpus())
+        free = max(1, usable_cpus() - max(0, min(_recent_others) - elsewhere))
     except (OSError, ValueError, IndexError):
-        free = None
-    _load_sample[0], _load_sample[1] = now, free
+        pass
+    finally:
+        _load_sample[0], _load_sample[1] = now, free
+        _sample_lock.release()
     return free
 
 

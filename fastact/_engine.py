@@ -292,39 +292,42 @@ def _device_operands(args, names, out):
 def cuda_elementwise(op: str, args, names, out, p0: float, p1: float):
     gpu = _gpu()
     dtype, shape = _device_operands(args, names, out)
+    handle, stream = gpu.caller_stream(list(args) + ([out] if out is not None else []))
     if out is None:
-        out = gpu.empty_like(args[0], shape, dtype)
-    gpu.run_elementwise(op, gpu.as_device(out), [gpu.as_device(a) for a in args], p0, p1)
+        out = gpu.empty_like(args[0], shape, dtype, stream)
+    gpu.run_elementwise(op, gpu.as_device(out, handle), [gpu.as_device(a, handle) for a in args],
+                        p0, p1, stream)
     return out
 
 
 def cuda_prelu(direction: str, args, names, weight, out):
     gpu = _gpu()
-    dtype, shape = _device_operands(args, names, out)
-    val.check_device_operands([args[-1], weight], (names[-1], "weight"))
+    val.check_device_operands(list(args) + [weight], names + ("weight",))
+    dtype, shape = _device_operands(args, names, None)
+    if out is not None:
+        val.check_device_out(out, shape, dtype, {**dict(zip(names, args)), "weight": weight})
     wshape = val.device_shape(weight)
     val.check_broadcastable_to(np.empty(wshape, np.uint8), shape, "weight")
     wsize = int(np.prod(wshape))
     if wsize != 1 and not (shape and wsize == shape[-1] and wshape[-1] == shape[-1]):
         raise ValueError(f"weight of shape {wshape}: on the CUDA backend prelu takes a weight "
                          "of size 1 or one slope per entry of the last axis of x")
+    handle, stream = gpu.caller_stream(list(args) + [weight] + ([out] if out is not None else []))
     if out is None:
-        out = gpu.empty_like(args[0], shape, dtype)
-    d_out, d_w = gpu.as_device(out), gpu.as_device(weight)
-    d_args = [gpu.as_device(a) for a in args]
+        out = gpu.empty_like(args[0], shape, dtype, stream)
+    d_out, d_w = gpu.as_device(out, handle), gpu.as_device(weight, handle)
+    d_args = [gpu.as_device(a, handle) for a in args]
     if direction in ("fwd", "der"):
-        gpu.run_prelu(f"prelu_{direction}", d_out, d_args, d_w)
+        gpu.run_prelu(f"prelu_{direction}", d_out, d_args, d_w, stream)
         return out
     # the weight terms first: dx may be written over dy (out=dy)
-    terms = gpu.cuda.device_array(shape, dtype)
-    gpu.run_elementwise("prelu_bwd_weight_terms", terms, d_args, 0.0, 0.0)
-    gpu.run_prelu("prelu_bwd_x", d_out, d_args, d_w)
-    dw = gpu.empty_like(args[0], wshape, dtype)
-    if terms.size:
-        gpu.column_sums(terms.reshape(terms.size // wsize, wsize), gpu.as_device(dw).ravel())
-    else:
-        gpu.run_elementwise("stream_scale", gpu.as_device(dw).ravel(), [gpu.as_device(dw).ravel()],
-                            0.0, 0.0)
+    terms = gpu.cuda.device_array(shape, dtype, stream=stream)
+    gpu.run_elementwise("prelu_bwd_weight_terms", terms, d_args, 0.0, 0.0, stream)
+    gpu.run_prelu("prelu_bwd_x", d_out, d_args, d_w, stream)
+    dw = gpu.empty_like(args[0], wshape, dtype, stream)
+    # summed over the rows (no rows: zeros)
+    gpu.column_sums(terms.reshape(terms.size // wsize, wsize), gpu.as_device(dw, handle).ravel(),
+                    stream)
     return out, dw
 
 
@@ -342,8 +345,9 @@ def cuda_softmax(log: bool, backward: bool, args, names, axis, out, temperature,
                              f"mask is a GPU bool array of {names[0]}'s shape {shape}")
         if val.device_typestr_dtype(mask) != np.bool_:
             raise TypeError("mask must be a boolean array (True = keep)")
+    handle, stream = gpu.caller_stream(list(args) + [a for a in (out, mask) if a is not None])
     if out is None:
-        out = gpu.empty_like(args[0], shape, dtype)
+        out = gpu.empty_like(args[0], shape, dtype, stream)
     dims = shape or (1,)
     outer = int(np.prod(dims[:axis]))
     inner = int(np.prod(dims[axis + 1:]))
@@ -352,12 +356,12 @@ def cuda_softmax(log: bool, backward: bool, args, names, axis, out, temperature,
         if a is None:
             views.append(None)
             continue
-        d = gpu.as_device(a)
+        d = gpu.as_device(a, handle)
         if not d.is_c_contiguous():
             raise ValueError(f"{n}: softmax on the CUDA backend needs C-contiguous arrays "
                              "(fastact does not copy device data behind your back)")
         views.append(d.reshape(outer, dims[axis], inner))
     o, a, *rest = views
     b = rest[0] if backward else None
-    gpu.run_softmax(log, backward, o, a, b, views[-1], t)
+    gpu.run_softmax(log, backward, o, a, b, views[-1], t, stream)
     return out

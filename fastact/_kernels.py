@@ -74,7 +74,7 @@ NUMBA_MODULES = {"elementwise": "fastact._numba.elementwise", "softmax": "fastac
 def load_numba(family: str):
     """The Numba CPU kernel module of ``family`` (imports numba at the first use)."""
     try:
-        import numba  # noqa: F401
+        import numba  # noqa: F401  (checked here for a clear message)
     except ImportError as exc:
         raise ImportError(f'backend="numba" needs the numba package ({exc}); install it with '
                           '`pip install numba`, or use backend="cython"') from exc

@@ -188,7 +188,7 @@ KERNELS_WITH_DER_Y: tuple[str, ...] = tuple(
 # ---------------------------------------------------------------- elementwise ops
 # Every compiled elementwise operation: a name, a form and the point function it
 # calls.  The Cython loop template (kernels/_elementwise.pyx.tp) and the Numba loops
-# (fastact/_numba/cpu.py, cuda.py) are both generated from this table.
+# (fastact/_numba/elementwise.py, gpu.py) are both generated from this table.
 #
 # Forms, with a, b, c the input elements in order and p0, p1 the scalar parameters:
 FORMS: dict[str, tuple[int, str]] = {

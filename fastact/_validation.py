@@ -181,7 +181,13 @@ def check_temperature(temperature) -> float:
 def is_device_array(x) -> bool:
     """A GPU array: it exposes ``__cuda_array_interface__`` (CuPy, PyTorch CUDA, Numba),
     or is an array of Numba's CUDA simulator."""
-    return hasattr(x, "__cuda_array_interface__") or type(x).__name__ == "FakeCUDAArray"
+    if type(x).__name__ == "FakeCUDAArray":
+        return True
+    try:
+        return hasattr(x, "__cuda_array_interface__")
+    except RuntimeError as exc:  # e.g. a PyTorch tensor that requires grad
+        raise TypeError(f"a GPU array that does not share its memory: {exc} (PyTorch: pass "
+                        "tensor.detach())") from exc
 
 
 def _device_interface(x) -> dict:

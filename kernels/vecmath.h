@@ -120,6 +120,7 @@ FA_INLINE float fa_expm1f(float x) {
     float y = scale * pm1 + (scale - 1.0f);
     y = x > 17.0f ? fa_expf(x) : y;
     y = (x < 0.693147f) & (x > -0.693147f) ? near : y;
+    y = x == 0.0f ? x : y;           /* keeps -0.0 */
     return x != x ? x : y;
 }
 
@@ -250,6 +251,7 @@ FA_INLINE double fa_expm1(double x) {
     double y = scale * pm1 + (scale - 1.0);
     y = x > 37.0 ? fa_exp(x) : y;
     y = (x < 0.6931471805599453) & (x > -0.6931471805599453) ? near : y;
+    y = x == 0.0 ? x : y;            /* keeps -0.0 */
     return x != x ? x : y;
 }
 

@@ -140,7 +140,7 @@ def test_prelu(wshape):
     x = rng.uniform(-3, 3, (5, 6))
     w = rng.uniform(0, 1, wshape)
     dy = rng.standard_normal(x.shape)
-    dx, dw_ = _dev(x), cuda.to_device(np.asarray(w)) if wshape else cuda.to_device(np.asarray(w))
+    dx, dw_ = _dev(x), cuda.to_device(np.asarray(w))
     np.testing.assert_allclose(_host(fastact.prelu(dx, dw_)), fastact.prelu(x, w), rtol=1e-15)
     np.testing.assert_allclose(_host(fastact.prelu.derivative(dx, dw_)),
                                fastact.prelu.derivative(x, w), rtol=1e-15)
@@ -149,6 +149,19 @@ def test_prelu(wshape):
     np.testing.assert_allclose(_host(gx), ex, rtol=1e-15)
     assert gw.shape == ew.shape
     np.testing.assert_allclose(_host(gw), ew, rtol=1e-12)
+
+
+def test_prelu_out_overlapping_the_weight_is_refused_and_empty_input_gives_zero_dw():
+    base = _dev(np.arange(12.0))
+    x = _dev(np.linspace(-1, 1, 6))
+    before = _host(base)
+    with pytest.raises(ValueError, match="overlaps weight"):
+        fastact.prelu(x, base[3:9], out=base[:6])
+    np.testing.assert_array_equal(_host(base), before)
+    dx, dw = fastact.prelu.backward(_dev(np.ones((0, 4))), _dev(np.ones((0, 4))),
+                                    _dev(np.full(4, np.nan)))
+    assert dx.shape == (0, 4)
+    np.testing.assert_array_equal(_host(dw), np.zeros(4))
 
 
 def test_prelu_weight_along_another_axis_is_refused():

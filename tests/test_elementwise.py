@@ -290,3 +290,10 @@ def test_float32_random_bit_patterns(spec, params):
                      what=f"{spec.name}{params} forward")
         assert_ulp32(f.derivative(x, **params), _ref64(spec, params, x, "der"), DER_ULP32,
                      floor=DER_ABS32, x=x, what=f"{spec.name}{params} derivative")
+
+
+@pytest.mark.parametrize("name", ["elu", "selu", "celu", "tanh", "gelu", "silu", "relu6", "hardtanh"])
+def test_sign_of_zero_matches_the_twin(name, dtype):
+    x = np.array([-0.0, 0.0], dtype)
+    f = fastact.get(name)
+    np.testing.assert_array_equal(np.signbit(f(x)), np.signbit(f(x, backend="numpy")))

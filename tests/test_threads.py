@@ -181,6 +181,7 @@ def test_busy_machine_check_leaves_cpus_to_other_processes(monkeypatch):
 
     monkeypatch.setattr(_config, "ADAPT_THREADS", True)
     monkeypatch.setattr(_config.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(_config, "usable_cpus", lambda: 4)
     monkeypatch.setattr(_config, "_recent_others", [0] * _config.LOAD_SAMPLES)
 
     def sample(system, own):
@@ -196,6 +197,12 @@ def test_busy_machine_check_leaves_cpus_to_other_processes(monkeypatch):
         assert _config.threads_to_run(1) == 1
     sample(1, 1)
     assert sample(9, 1) == 4  # one busy sample: a passing task, ignored
+    # pinned to 4 of 8 CPUs: other tasks are assumed to use the 4 others first
+    monkeypatch.setattr(_config.os, "cpu_count", lambda: 8)
+    for system, expected in [(5, 4), (7, 2), (20, 1)]:
+        for _ in range(_config.LOAD_SAMPLES):
+            got = sample(system, 1)
+        assert got == expected, system
     monkeypatch.setattr(_config, "ADAPT_THREADS", False)
     assert _config.threads_to_run(4) == 4
 

@@ -26,17 +26,16 @@ import functools
 
 import numba
 import numpy as np
-from numba import float32, float64, prange, void
+from numba import float64, prange, void
 from numba.core import types
 from numba.extending import register_jitable
 
 from .. import _registry as reg
 from . import SOURCE_STAMP, parallel, pointwise, vecmath
+from .common import NUMBA_TYPES, jit_kernel
 from .forms import cast_like, element_function
 
 POINT = pointwise.point_functions(vecmath, register_jitable)
-JIT_OPTIONS = dict(parallel=True, nogil=True, cache=True, error_model="numpy", boundscheck=False)
-NUMBA_TYPES = {np.dtype(np.float32): float32, np.dtype(np.float64): float64}
 
 
 # ---------------------------------------------------------------- loops, by arity
@@ -140,13 +139,14 @@ def kernel(op_name: str, dtype: np.dtype, layout: str):
     t = NUMBA_TYPES[np.dtype(dtype)]
     # the output, then the inputs: read-only in the signature, so that read-only arrays
     # are accepted (writeable ones convert)
+    name = f"{op_name}_{np.dtype(dtype).name}_{layout}"
     if layout == "flat":
         out, ins = types.Array(t, 1, "C"), types.Array(t, 1, "C", readonly=True)
-        return numba.njit(void(out, *[ins] * op.arity, float64, float64), **JIT_OPTIONS)(
-            _flat_loop(g, op.arity))
+        return jit_kernel(_flat_loop(g, op.arity), name,
+                          void(out, *[ins] * op.arity, float64, float64))
     out, ins = types.Array(t, 2, "A"), types.Array(t, 2, "A", readonly=True)
-    return numba.njit(void(out, *[ins] * op.arity, float64, float64, numba.int64),
-                      **JIT_OPTIONS)(_strided_loop(g, op.arity))
+    return jit_kernel(_strided_loop(g, op.arity), name,
+                      void(out, *[ins] * op.arity, float64, float64, numba.int64))
 
 
 def run(op: str, out: np.ndarray, inputs: tuple, p0: float, p1: float, n_threads: int,

@@ -12,7 +12,10 @@ device arrays), with no host copies.
   cut into ``SEGMENT``-element segments over many blocks, whose (max, sum) partials
   a second kernel merges before it writes.
 
-Every element is computed in float64 and rounded once into the array's dtype.
+Every element is computed in float64 and rounded once into the array's dtype (so, unlike
+the CPU backends, parameters are not rounded to float32 first and ``backward`` is one
+double expression, not bitwise ``dy * derivative``: the results agree to float32
+rounding).
 
 Under Numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``, how CI tests these kernels)
 the kernels run as Python: the elementary functions are then IEEE-style wrappers of
@@ -126,24 +129,43 @@ def _keep(x, v):
     return v
 
 
-# ---------------------------------------------------------------- device arrays
+# ---------------------------------------------------------------- device arrays and streams
+# Kernels run on the stream the caller's data comes from (``__cuda_array_interface__``
+# version 3 names it: CuPy's current stream, PyTorch's ...), so they are ordered after
+# the code that produced the data and before the code that consumes it; an operand
+# from another stream is waited for (``as_cuda_array(sync=True)``).  All operands must
+# live on the current CUDA device.
 
-def is_device_array(x) -> bool:
-    return hasattr(x, "__cuda_array_interface__") or (SIMULATOR and _is_simulated(x))
+def _interface_stream(x):
+    iface = getattr(x, "__cuda_array_interface__", None)
+    return None if iface is None else iface.get("stream")
 
 
-def _is_simulated(x) -> bool:
-    return type(x).__name__ == "FakeCUDAArray"
+def caller_stream(arrays):
+    """(stream handle from the interface or None, Numba stream to launch on)."""
+    if SIMULATOR:
+        return None, 0
+    for a in arrays:
+        handle = _interface_stream(a)
+        if handle is None:
+            continue
+        if handle == 1:
+            return handle, cuda.legacy_default_stream()
+        if handle == 2:
+            return handle, cuda.per_thread_default_stream()
+        return handle, cuda.external_stream(handle)
+    return None, cuda.default_stream()
 
 
-def as_device(x):
-    """A Numba device-array view of ``x`` (no copy)."""
-    if SIMULATOR and _is_simulated(x):
+def as_device(x, stream_handle=None):
+    """A Numba device-array view of ``x`` (no copy), synchronized with the stream that
+    produced it unless that is the launch stream."""
+    if SIMULATOR and type(x).__name__ == "FakeCUDAArray":
         return x
-    return cuda.as_cuda_array(x)
+    return cuda.as_cuda_array(x, sync=_interface_stream(x) != stream_handle or stream_handle is None)
 
 
-def empty_like(x, shape, dtype):
+def empty_like(x, shape, dtype, stream=0):
     """A new device array of the caller's kind (CuPy, PyTorch, or Numba)."""
     lib = type(x).__module__.split(".")[0]
     if lib == "cupy":
@@ -154,7 +176,7 @@ def empty_like(x, shape, dtype):
         import torch
 
         return torch.empty(shape, dtype=getattr(torch, np.dtype(dtype).name), device=x.device)
-    return cuda.device_array(shape, dtype)
+    return cuda.device_array(shape, dtype, stream=stream)
 
 
 def _flat(arrays):
@@ -236,14 +258,14 @@ def _elementwise_kernel(op_name: str, layout: str):
 
 
 @_quiet
-def run_elementwise(op: str, out, inputs: list, p0: float, p1: float) -> None:
+def run_elementwise(op: str, out, inputs: list, p0: float, p1: float, stream=0) -> None:
     """``op`` into the device array ``out`` from device arrays ``inputs`` of its shape."""
     arrays = [out, *inputs]
     if out.size == 0:
         return
     flat = _flat(arrays)
     if flat is not None:
-        _elementwise_kernel(op, "flat")[_blocks(out.size), EW_TPB](*flat, p0, p1)
+        _elementwise_kernel(op, "flat")[_blocks(out.size), EW_TPB, stream](*flat, p0, p1)
         return
     if out.ndim != 2:
         raise ValueError(
@@ -253,11 +275,11 @@ def run_elementwise(op: str, out, inputs: list, p0: float, p1: float) -> None:
     t = (4, 8) if SIMULATOR else (16, 16)
     blocks = (max(1, min(MAX_BLOCKS, (out.shape[0] + t[0] - 1) // t[0])),
               max(1, min(MAX_BLOCKS, (out.shape[1] + t[1] - 1) // t[1])))
-    _elementwise_kernel(op, "grid")[blocks, t](*arrays, p0, p1)
+    _elementwise_kernel(op, "grid")[blocks, t, stream](*arrays, p0, p1)
 
 
 @_quiet
-def run_prelu(op: str, out, inputs: list, weight) -> None:
+def run_prelu(op: str, out, inputs: list, weight, stream=0) -> None:
     """A prelu op whose last input is ``weight`` (size 1, or one slope per entry of the
     last axis of C-contiguous operands)."""
     data = [out, *inputs]
@@ -266,7 +288,7 @@ def run_prelu(op: str, out, inputs: list, weight) -> None:
     if not all(a.is_c_contiguous() for a in data) or not weight.is_c_contiguous():
         raise ValueError("prelu on the CUDA backend needs C-contiguous x, dy and weight")
     flat = [a.ravel() for a in data] + [weight.ravel()]
-    _elementwise_kernel(op, "periodic")[_blocks(out.size), EW_TPB](*flat, 0.0, 0.0)
+    _elementwise_kernel(op, "periodic")[_blocks(out.size), EW_TPB, stream](*flat, 0.0, 0.0)
 
 
 def _column_sums_kernel():
@@ -299,18 +321,18 @@ _COLUMN_SUMS = _column_sums_kernel()
 
 
 @_quiet
-def column_sums(terms, out) -> None:
+def column_sums(terms, out, stream=0) -> None:
     """out[c] = sum over rows of the C-contiguous 2-D device array ``terms`` (in two
     stages: partial sums of row runs over many blocks, then one pass over them)."""
     rows_per_part, partials, total = _COLUMN_SUMS
     n_rows, n_cols = terms.shape
     n_parts = max(1, (n_rows + rows_per_part - 1) // rows_per_part)
-    part = cuda.device_array((n_parts, n_cols), np.float64)
+    part = cuda.device_array((n_parts, n_cols), np.float64, stream=stream)
     t = (8, 4) if SIMULATOR else (32, 8)
     blocks = (max(1, min(MAX_BLOCKS, (n_cols + t[0] - 1) // t[0])),
               max(1, min(MAX_BLOCKS, (n_parts + t[1] - 1) // t[1])))
-    partials[blocks, t](terms, part)
-    total[_blocks(n_cols), EW_TPB](part, out)
+    partials[blocks, t, stream](terms, part)
+    total[_blocks(n_cols), EW_TPB, stream](part, out)
 
 
 # ---------------------------------------------------------------- softmax kernels
@@ -533,7 +555,7 @@ def _split_forward(log: bool):
         L = x.shape[1]
         for r in range(cuda.blockIdx.y, part.shape[0], cuda.gridDim.y):
             p, q = _row_coords(r, x.shape[2])
-            # merge the row's partials (every thread: a few hundred numbers at most)
+            # merge the row's partials (every thread: length/SEGMENT of them)
             mx, nan, ninf = -INF, 0.0, 0.0
             for k in range(part.shape[1]):
                 mx = max(mx, part[r, k, 0])
@@ -607,7 +629,8 @@ def plan(n_rows: int, length: int) -> str:
 
 
 @_quiet
-def run_softmax(log: bool, backward: bool, out, a, b, mask, temperature: float) -> None:
+def run_softmax(log: bool, backward: bool, out, a, b, mask, temperature: float,
+                stream=0) -> None:
     """Along axis 1 of 3-D device views (outer, length, inner); ``mask`` a 3-D bool
     device view or None."""
     n_outer, length, n_inner = out.shape
@@ -621,19 +644,20 @@ def run_softmax(log: bool, backward: bool, out, a, b, mask, temperature: float) 
     kernels = _softmax_kernels(log, backward, how)
     if how == "split":
         n_seg = (length + SEGMENT - 1) // SEGMENT
-        part = cuda.device_array((n_rows, n_seg, 1 if backward else 4), np.float64)
+        part = cuda.device_array((n_rows, n_seg, 1 if backward else 4), np.float64,
+                                 stream=stream)
         grid = (min(MAX_BLOCKS, n_seg), min(MAX_BLOCKS, n_rows))
         partials, write = kernels
         if backward:
-            partials[grid, TPB](a, b, m, has_mask, SEGMENT, part)
-            write[grid, TPB](out, a, b, m, has_mask, T, SEGMENT, part)
+            partials[grid, TPB, stream](a, b, m, has_mask, SEGMENT, part)
+            write[grid, TPB, stream](out, a, b, m, has_mask, T, SEGMENT, part)
         else:
-            partials[grid, TPB](a, m, has_mask, T, SEGMENT, part)
-            write[grid, TPB](out, a, m, has_mask, T, SEGMENT, part)
+            partials[grid, TPB, stream](a, m, has_mask, T, SEGMENT, part)
+            write[grid, TPB, stream](out, a, m, has_mask, T, SEGMENT, part)
         return
     rows_per_block = TPB // (WARP if how == "warp" else TPB)
     blocks = max(1, min(MAX_BLOCKS, (n_rows + rows_per_block - 1) // rows_per_block))
     if backward:
-        kernels[blocks, TPB](out, a, b, m, has_mask, T, n_rows)
+        kernels[blocks, TPB, stream](out, a, b, m, has_mask, T, n_rows)
     else:
-        kernels[blocks, TPB](out, a, m, has_mask, T, n_rows)
+        kernels[blocks, TPB, stream](out, a, m, has_mask, T, n_rows)

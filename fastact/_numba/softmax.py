@@ -29,14 +29,14 @@ from __future__ import annotations
 import functools
 import math
 
-import numba
 import numpy as np
 from llvmlite import ir
-from numba import float32, float64, int64, prange, uint8, void
+from numba import float64, int64, prange, uint8, void
 from numba.core import types
 from numba.extending import intrinsic, register_jitable
 
 from . import SOURCE_STAMP, parallel, vecmath
+from .common import NUMBA_TYPES, jit_kernel
 
 BLOCK = 2048          # elements per block of the online (max, sum)
 # Rows of at least SPLIT_MIN elements are cut into SEGMENT-element segments when there
@@ -47,7 +47,6 @@ SPLIT_ROWS_BELOW = 64
 SEGMENT = 16_384
 INF = math.inf
 NAN = math.nan
-JIT_OPTIONS = dict(parallel=True, nogil=True, cache=True, error_model="numpy", boundscheck=False)
 # Sums may be reassociated (vectorized): the summands are finite and >= 0 or plain
 # products, so no NaN/inf semantics change.  Never on functions that call vecmath.
 SUM_OPTIONS = dict(fastmath={"reassoc", "contract"})
@@ -366,25 +365,22 @@ def _rows_backward_kernel(log: bool):
     return kernel
 
 
-NUMBA_TYPES = {np.dtype(np.float32): float32, np.dtype(np.float64): float64}
-
-
 @functools.lru_cache(maxsize=None)
 def kernel(kind: str, backward: bool, dtype: np.dtype, layout: str):
     """The compiled kernel for ``kind`` ("softmax"/"log_softmax"), direction, dtype and
     ``layout`` ("rows" or "general"), compiled at the first request."""
     log = kind == "log_softmax"
     t = NUMBA_TYPES[np.dtype(dtype)]
+    name = f"{kind}_{'bwd' if backward else 'fwd'}_{np.dtype(dtype).name}_{layout}"
     # the output, then read-only inputs (writeable arrays convert)
     if layout == "rows":
         out, ins = types.Array(t, 2, "C"), types.Array(t, 2, "C", readonly=True)
         fn = (_rows_backward_kernel(log) if backward
               else _rows_forward_kernel(log, np.dtype(dtype) == np.float32))
-        return numba.njit(void(out, ins, ins, float64, float64, int64, int64), **JIT_OPTIONS)(fn)
+        return jit_kernel(fn, name, void(out, ins, ins, float64, float64, int64, int64))
     out, ins = types.Array(t, 3, "A"), types.Array(t, 3, "A", readonly=True)
     mask = types.Array(uint8, 3, "A", readonly=True)
-    return numba.njit(void(out, ins, ins, mask, float64), **JIT_OPTIONS)(
-        _general_kernel(log, backward))
+    return jit_kernel(_general_kernel(log, backward), name, void(out, ins, ins, mask, float64))
 
 
 def run(kind: str, backward: bool, out: np.ndarray, a: np.ndarray, b, mask, temperature: float,

@@ -110,6 +110,7 @@ def expm1(x):
     y = scale * _expm1_reduced(r) + (scale - 1.0)
     y = exp(x) if x > 37.0 else y
     y = near if (x < 0.6931471805599453) & (x > -0.6931471805599453) else y
+    y = x if x == 0.0 else y                          # keeps -0.0
     return x if x != x else y
 
 
