@@ -3,6 +3,9 @@ and ``jit_kernel``, which names each kernel before compiling it."""
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numba
 import numpy as np
 from numba import float32, float64
@@ -14,9 +17,23 @@ NUMBA_TYPES = {np.dtype(np.float32): float32, np.dtype(np.float64): float64}
 def jit_kernel(fn, name: str, signature):
     """``fn`` compiled for ``signature`` with JIT_OPTIONS, under its own ``name``.
 
-    The loops are closures made by one factory: unnamed, every op would share one
-    on-disk cache index and one set of data files (Numba names them after the
-    function), and processes compiling different ops at once could overwrite each
-    other's entries.  A name per kernel gives each its own files."""
+    The kernels are closures made by factories, which Numba's disk cache handles as
+    follows: the cache files are named after the function, and the cache key holds a
+    pickle of the closure's cells.  So:
+
+    * a name per kernel gives each its own files (unnamed, every op would share one
+      index, which processes compiling different ops at once could overwrite);
+    * the functions in the cells (element functions, row helpers) are published as
+      attributes of their module, so that they pickle by reference: pickled by value,
+      their code objects pickle differently in a process that compiled the module from
+      source and one that loaded it from ``__pycache__``, and every first run would
+      miss the cache.  The cells' ``SOURCE_STAMP`` still changes the key when any
+      source of the backend changes."""
     fn.__name__ = fn.__qualname__ = name
+    for var, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+        content = cell.cell_contents
+        if isinstance(content, types.FunctionType) and "<locals>" in content.__qualname__:
+            published = f"_{name}__{var}"
+            content.__name__ = content.__qualname__ = published
+            setattr(sys.modules[content.__module__], published, content)
     return numba.njit(signature, **JIT_OPTIONS)(fn)
