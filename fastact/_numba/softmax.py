@@ -185,24 +185,21 @@ def _general_row_functions(log: bool):
 
 
 def _general_kernel(log: bool, backward: bool):
+    """One row per prange iteration: forward (``a`` = x, ``b`` unused) or backward
+    (``a`` = dy, ``b`` = y); ``backward`` is a constant of the closure."""
     special_row, forward_row, backward_row = _general_row_functions(log)
     stamp = SOURCE_STAMP  # referenced by every kernel: part of its on-disk cache key
-    if backward:
-        def kernel(o, dy, y, m, T):
-            stamp  # noqa: B018
-            n_outer, _, n_inner = o.shape
-            for item in prange(n_outer * n_inner):
-                p = item // n_inner
-                q = item - p * n_inner
-                backward_row(dy[p, :, q], y[p, :, q], o[p, :, q], m[p, :, q], T)
-    else:
-        def kernel(o, x, y, m, T):
-            stamp  # noqa: B018
-            n_outer, _, n_inner = o.shape
-            for item in prange(n_outer * n_inner):
-                p = item // n_inner
-                q = item - p * n_inner
-                forward_row(x[p, :, q], o[p, :, q], m[p, :, q], T)
+
+    def kernel(o, a, b, m, T):
+        stamp  # noqa: B018
+        n_outer, _, n_inner = o.shape
+        for item in prange(n_outer * n_inner):
+            p = item // n_inner
+            q = item - p * n_inner
+            if backward:
+                backward_row(a[p, :, q], b[p, :, q], o[p, :, q], m[p, :, q], T)
+            else:
+                forward_row(a[p, :, q], o[p, :, q], m[p, :, q], T)
     return kernel
 
 
