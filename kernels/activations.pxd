@@ -20,10 +20,10 @@ in double and rounds once.
 """
 
 from cython cimport floating
-from libc.math cimport INFINITY, M_SQRT1_2, copysign
+from libc.math cimport INFINITY, M_SQRT1_2, copysign, fabsf
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, fa_erfc, fa_gelu_parts_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_erfc, fa_gelu_parts_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -167,7 +167,10 @@ cdef inline floating sigmoid_fwd(floating x, floating p0, floating p1) noexcept 
 
 
 cdef inline floating sigmoid_der(floating x, floating p0, floating p1) noexcept nogil:
-    return sigmoid_prime_from_e(exp_neg_abs(x))
+    if floating is float:       # in double from the unrounded float exp, rounded once
+        return <float>sigmoid_prime_from_e(exp_nonpos_in_double(-fabsf(x)))
+    else:
+        return sigmoid_prime_from_e(exp_neg_abs(x))
 
 
 cdef inline floating sigmoid_der_y(floating y, floating p0, floating p1) noexcept nogil:
@@ -198,33 +201,41 @@ cdef inline floating softplus_der(floating x, floating beta, floating threshold)
     return one if z > threshold else s
 
 
-# silu: in float32, exp(-|x|) is subnormal below x = -87 and would cost the tail its
-# relative accuracy (50 ulp at x = -100).  The negative side is therefore computed with
-# t = 2^64 exp(-|x|) (scaled inside the exp), which stays normal, and scaled back by 2^-64 in one
-# final multiply (one rounding, gradual underflow).  float64 has no such tail issue in
-# range, and the same code serves it.
+# silu: in float32, sigmoid(x) is subnormal below x = -87 while x*sigmoid(x) is not:
+# the product is formed from sigmoid(x)/down (``fa_sigmoid_scaled_f``) and scaled by down
+# last (one rounding, gradual underflow).  The derivative is formed in double from the
+# unrounded float exp.  float64 has no such tail issue in range.
 
 cdef inline floating silu_fwd(floating x, floating p0, floating p1) noexcept nogil:
-    cdef floating one = 1
-    cdef floating inv_two64 = <floating>(1.0 / 18446744073709551616.0)
-    cdef floating t = f_exp_pow2(-f_abs(x), 64)                       # 2^64 exp(-|x|)
-    cdef floating r = one / (one + t * inv_two64)                     # 1/(1 + exp(-|x|))
-    cdef floating pos = x * r
-    cdef floating neg = (x * t * r) * inv_two64
-    return neg_inf_to(x, pos if x >= 0 else neg, -<floating>0)
+    cdef float down, q, xc
+    cdef double t, rd
+    if floating is float:
+        q = fa_sigmoid_scaled_f(x, &down)
+        xc = -120.0 if x < -120 else x           # -inf -> -0.0 (sigmoid is 2^-173 there)
+        return (xc * q) * down
+    else:   # 2^64 exp(-|x|) stays normal where exp(-|x|) would be subnormal (x < -708)
+        t = f_exp_pow2(-f_abs(x), 64)
+        rd = 1.0 / (1.0 + t * INV_TWO64)
+        return neg_inf_to(x, x * rd if x >= 0 else (x * t * rd) * INV_TWO64, -<floating>0)
 
 
 cdef inline floating silu_der(floating x, floating p0, floating p1) noexcept nogil:
-    # sigmoid(x) + x*sigmoid(x)*sigmoid(-x), scaled by 2^64 on the negative side
-    cdef floating one = 1, zero = 0
-    cdef floating inv_two64 = <floating>(1.0 / 18446744073709551616.0)
-    cdef floating t = f_exp_pow2(-f_abs(x), 64)
-    cdef floating e = t * inv_two64
-    cdef floating r = one / (one + e)
-    cdef floating xc = clamp_abs(x, <floating>1e30)           # +-inf * 0 -> the limit 0
-    cdef floating pos = r + xc * (e * r * r)
-    cdef floating neg = (t * r + xc * (t * r * r)) * inv_two64
-    return pos if x >= 0 else neg
+    # sigmoid(x) + x*sigmoid(x)*sigmoid(-x)
+    cdef floating one = 1
+    cdef double e, r, sig
+    cdef floating ef, rf, t, pos, neg
+    if floating is float:
+        e = exp_nonpos_in_double(-fabsf(x))
+        r = 1.0 / (1.0 + e)
+        sig = r if x >= 0 else e * r
+        return <float>neg_inf_to(<double>x, sig + clamp_abs(<double>x, 1e30) * (e * r * r), 0.0)
+    else:   # scaled by 2^64 on the negative side, as silu_fwd
+        t = f_exp_pow2(-f_abs(x), 64)
+        ef = t * INV_TWO64
+        rf = one / (one + ef)
+        pos = rf + clamp_abs(x, <floating>1e300) * (ef * rf * rf)
+        neg = (t * rf + clamp_abs(x, <floating>1e300) * (t * rf * rf)) * INV_TWO64
+        return pos if x >= 0 else neg
 
 
 cdef inline floating tanh_softplus_parts(floating x, floating* one_minus) noexcept nogil:
@@ -260,9 +271,13 @@ cdef inline floating tanh_fwd(floating x, floating p0, floating p1) noexcept nog
 
 
 cdef inline floating tanh_der(floating x, floating p0, floating p1) noexcept nogil:
-    # 1 - tanh(x)^2 = 4 e/(1+e)^2 with e = exp(-2|x|)
+    # 1 - tanh(x)^2 = 4 e/(1+e)^2 with e = exp(-2|x|); float: in double from the
+    # unrounded float exp, rounded once
     cdef floating four = 4, two = 2
-    return four * sigmoid_prime_from_e(f_exp(-two * f_abs(x)))
+    if floating is float:
+        return <float>(4.0 * sigmoid_prime_from_e(exp_nonpos_in_double(-2.0 * fabsf(x))))
+    else:
+        return four * sigmoid_prime_from_e(f_exp(-two * f_abs(x)))
 
 
 cdef inline floating tanh_der_y(floating y, floating p0, floating p1) noexcept nogil:

@@ -103,6 +103,61 @@ FA_INLINE float fa_expf_pow2(float x, int32_t k) {
 
 FA_INLINE float fa_expf(float x) { return fa_expf_pow2(x, 0); }
 
+/* fa_fmaf(a, b, c) = a*b + c rounded once where the ISA has FMA; without it (the
+   baseline build) the product is formed exactly in double, which is all the residual
+   computations below need (a*b - c small and exact in double, then rounded once). */
+#if (defined(__FMA__) || defined(__AVX512F__)) && (defined(__GNUC__) || defined(__clang__))
+#define fa_fmaf(a, b, c) __builtin_fmaf((a), (b), (c))
+#else
+FA_INLINE float fa_fmaf(float a, float b, float c) { return (float)((double)a * b + c); }
+#endif
+
+/* e = exp(t) for t <= 0, the sigmoid family's exponential, left unrounded:
+   e = s (1 + pm1) down, returns pm1 (|pm1| < 0.42, a few units of 2^-26 off),
+   s = 2^max(n, -60) and down = 2^(n - max(n, -60)) (1 unless e < 2^-60).  t below -120
+   counts as -120 (e(-120) = 2^-173: every caller's result is 0 or its limit there);
+   NaN propagates into pm1. */
+FA_INLINE float fa_exp_split_f(float t, float *s, float *down) {
+    float tc = t < -120.0f ? -120.0f : t;
+    int32_t n;
+    float nf;
+    float r = fa_reduce_f(tc, &n, &nf);
+    int32_t nc = n < -60 ? -60 : n;
+    *s = fa_pow2i_f(nc);
+    *down = fa_pow2i_f(n - nc);
+    return fa_expm1_reduced_f(r);
+}
+
+/* sigmoid(x) / down for float x, ~0.6 ulp: with e = exp(-|x|) = s (1 + pm1) down
+   unrounded (fa_exp_split_f), sigmoid is 1/(1 + e) for x >= 0 and e/(1 + e) below;
+   numerator and denominator are carried as unevaluated sums (s pm1 is exact, Fast2Sum),
+   then one division whose remainder (exact by FMA) and the low parts are folded back
+   through an approximate 1/d.  (Rounding e, 1 + e and the quotient separately costs up
+   to 2.8 ulp.)  *down, a power of two (1 unless sigmoid(x) < 2^-60), is the caller's
+   to apply last, so that a product such as x sigmoid(x) rounds once even where
+   sigmoid(x) alone would be subnormal. */
+FA_INLINE float fa_sigmoid_scaled_f(float x, float *down) {
+    float s, d;
+    float pm1 = fa_exp_split_f(-fabsf(x), &s, &d);
+    float sp = s * pm1;
+    float eh = s + sp;                       /* e / down = eh + el */
+    float el = (s - eh) + sp;
+    /* selects by bit masks: written as ?:, gcc duplicates the division into both
+       arms (two divisions per element) */
+    uint32_t m = 0u - (uint32_t)(x >= 0.0f);          /* all ones where x >= 0 */
+    float nh = fa_from_bits_f((fa_bits_f(eh) & ~m) | (0x3f800000u & m));
+    float nl = fa_from_bits_f(fa_bits_f(el) & ~m);
+    float b = 1.0f + s;                      /* 1 + e / down = dh + dl (e / down = e */
+    float b_err = (1.0f - b) + s;            /* except below 2^-60, where 1 + e = 1) */
+    float dh = b + sp;
+    float dl = ((b - dh) + sp) + b_err;
+    float q = nh / dh;
+    float rem = fa_fmaf(-q, dh, nh) + nl - q * dl;
+    float inv = 1.4117647f - 0.47058824f * dh;        /* 1/dh within 6% on [1, 2] */
+    *down = fa_from_bits_f((fa_bits_f(d) & ~m) | (0x3f800000u & m));
+    return q + rem * inv;
+}
+
 FA_INLINE float fa_expm1f(float x) {
     /* |x| < ln2: one polynomial, no reduction (the reduced form would cancel) */
     float q = FA_EXPM1F_Q0 + x * (FA_EXPM1F_Q1 + x * (FA_EXPM1F_Q2 + x * (FA_EXPM1F_Q3
@@ -145,17 +200,18 @@ FA_INLINE float fa_log1pf(float x) {
 }
 
 FA_INLINE float fa_tanhf(float x) {
-    float ax = x < 0.0f ? -x : x;
+    float ax = fabsf(x);
     /* small |x|: an odd polynomial x + x^3 P(x^2);
-       large |x|: 1 - 2e/(1+e), e = exp(-2|x|) (the correction is small) */
+       large |x|: 1 - 2e/(1+e), e = exp(-2|x|) (the correction is small); the exp needs
+       no overflow or underflow handling (e <= 1, and below 2^-60 tanh is 1) */
     float u = ax * ax;
     float p = FA_TANHF_P0 + u * (FA_TANHF_P1 + u * (FA_TANHF_P2 + u * (FA_TANHF_P3
             + u * (FA_TANHF_P4 + u * FA_TANHF_P5))));
-    float e = fa_expf(-2.0f * ax);
+    float s, down;
+    float pm1 = fa_exp_split_f(-2.0f * ax, &s, &down);
+    float e = s + s * pm1;
     float y = ax < 0.625f ? ax + ax * u * p : 1.0f - 2.0f * e / (1.0f + e);
-    y = x < 0.0f ? -y : y;
-    y = x == 0.0f ? x : y;           /* keeps -0.0 */
-    return x != x ? x : y;
+    return copysignf(y, x);          /* -0.0 stays -0.0; NaN stays NaN */
 }
 
 /* The float GELU's pieces: *p = erfc(z) e^(z^2) at z = |x|/sqrt(2) (in double), and the

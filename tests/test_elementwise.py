@@ -10,7 +10,7 @@ import pytest
 import fastact
 from _mp_reference import MP
 from _support import (
-    ABS64, DER_ABS32, DER_ABS64, DER_ULP32, FWD_ULP32, REL64, REL64_GELU, assert_close64, assert_same_nonfinite,
+    ABS64, DER_ABS32, DER_ABS64, DER_ULP32, DER_ULP32_TIGHT, FWD_ULP32, FWD_ULP32_TIGHT, REL64, REL64_GELU, assert_close64, assert_same_nonfinite,
     assert_ulp32, cases, dense_grid, full_params, kernel_args, rel64, specials,
 )
 from fastact import _registry as reg, reference
@@ -290,6 +290,25 @@ def test_float32_random_bit_patterns(spec, params):
                      what=f"{spec.name}{params} forward")
         assert_ulp32(f.derivative(x, **params), _ref64(spec, params, x, "der"), DER_ULP32,
                      floor=DER_ABS32, x=x, what=f"{spec.name}{params} derivative")
+
+
+DEFAULT_CASES = [c for c in CASES if set(c.values[1]) <= {"approximate"}]
+
+
+@pytest.mark.parametrize("spec,params", DEFAULT_CASES)
+def test_float32_tight_targets_at_default_parameters(spec, params):
+    """Issue 4's float32 contract: 2 ulp forward for the sigmoid/tanh/ELU families,
+    4 for GELU, mish and the rest; 4 ulp for every derivative (random bit patterns,
+    the dense grid and the special values)."""
+    x = np.concatenate([_random_float32(), dense_grid(np.float32)])
+    f = fastact.get(spec.name)
+    fwd_bound = FWD_ULP32_TIGHT.get(spec.name, FWD_ULP32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert_ulp32(f(x, **params), _ref64(spec, params, x), fwd_bound, x=x,
+                     what=f"{spec.name}{params} forward")
+        assert_ulp32(f.derivative(x, **params), _ref64(spec, params, x, "der"),
+                     DER_ULP32_TIGHT, floor=DER_ABS32, x=x,
+                     what=f"{spec.name}{params} derivative")
 
 
 @pytest.mark.parametrize("name", ["elu", "selu", "celu", "tanh", "gelu", "silu", "relu6", "hardtanh"])
