@@ -20,10 +20,10 @@ in double and rounds once.
 """
 
 from cython cimport floating
-from libc.math cimport INFINITY, M_SQRT1_2, copysign, fabsf
+from libc.math cimport INFINITY, M_SQRT1_2, copysign, fabs, fabsf
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_erfc, fa_gelu_parts_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_erfc, fa_gelu_d, fa_gelu_parts_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -238,24 +238,35 @@ cdef inline floating silu_der(floating x, floating p0, floating p1) noexcept nog
         return pos if x >= 0 else neg
 
 
-cdef inline floating tanh_softplus_parts(floating x, floating* one_minus) noexcept nogil:
-    """tanh(softplus(x)) and 1 - tanh(softplus(x)), both without cancellation.
-
-    With e = exp(-|x|): x >= 0: t = (1+2e)/(1+2e+2e^2), 1-t = 2e^2/(1+2e+2e^2);
-    x < 0: t = e(2+e)/(2+2e+e^2), 1-t = 2/(2+2e+e^2)."""
-    cdef floating one = 1, two = 2
-    cdef floating e = exp_neg_abs(x)
-    cdef floating dp = one + two * e + two * e * e
-    cdef floating dn = two + two * e + e * e
-    one_minus[0] = (two * e * e) / dp if x >= 0 else two / dn
-    return (one + two * e) / dp if x >= 0 else e * (two + e) / dn
+cdef inline double tanh_softplus_gap_pos(double e) noexcept nogil:
+    """1 - tanh(softplus(x)) for x >= 0, e = exp(-|x|): 2e^2/(1+2e+2e^2)."""
+    return (2.0 * e * e) / (1.0 + 2.0 * e + 2.0 * e * e)
 
 
-# mish: computed in double (its float32 tail has the same subnormal exp(-|x|)).
+cdef inline double tanh_softplus_ratio_neg(double e) noexcept nogil:
+    """tanh(softplus(x)) / e for x < 0, e = exp(-|x|): (2+e)/(2+2e+e^2) written as
+    1 - e(1+e)/(2+2e+e^2), whose small subtrahend damps its rounding errors."""
+    return 1.0 - e * (1.0 + e) / (2.0 + 2.0 * e + e * e)
+
+
+cdef inline double tanh_softplus_parts(double x, double* one_minus) noexcept nogil:
+    """t = tanh(softplus(x)) and 1 - t, both without cancellation (in double)."""
+    cdef double e = exp_neg_abs(x)
+    cdef double gap = tanh_softplus_gap_pos(e)
+    one_minus[0] = gap if x >= 0 else 2.0 / (2.0 + 2.0 * e + e * e)
+    return 1.0 - gap if x >= 0 else e * tanh_softplus_ratio_neg(e)
+
+
+# mish: computed in double.  x < 0: x t = x e R(e) with 2^64 e (normal where e is
+# subnormal, x < -708) and the 2^-64 applied last (one rounding, gradual underflow).
 
 cdef inline floating mish_fwd(floating x, floating p0, floating p1) noexcept nogil:
-    cdef double xd = x, d
-    return <floating>neg_inf_to(xd, xd * tanh_softplus_parts(xd, &d), -0.0)
+    cdef double xd = x
+    cdef double e64 = f_exp_pow2(-fabs(xd), 64)           # 2^64 exp(-|x|)
+    cdef double e = e64 * INV_TWO64
+    cdef double pos = xd - clamp_abs(xd, 1e300) * tanh_softplus_gap_pos(e)   # inf - 0
+    cdef double neg = ((xd * e64) * tanh_softplus_ratio_neg(e)) * INV_TWO64
+    return <floating>neg_inf_to(xd, pos if xd >= 0 else neg, -0.0)
 
 
 cdef inline floating mish_der(floating x, floating p0, floating p1) noexcept nogil:
@@ -343,7 +354,7 @@ cdef inline floating celu_der_y(floating y, floating alpha, floating p1) noexcep
 # x*Phi(x) = x/2*erfc(-x/sqrt(2)): the erfc form keeps the negative tail accurate.
 # float: erfc(|x|/sqrt2) = exp(-x^2/2) P, the float exp taken at the exact argument
 # x^2/2 and P in double (vecmath.h, fa_gelu_parts_f), combined in double, rounded once
-# (the 2^64 scaling of the exp undone there); double: the double erfc.
+# (the 2^64 scaling of the exp undone there); double: fa_gelu_d (erf near 0, an exactly squared erfc tail).
 
 cdef inline floating gelu_fwd(floating x, floating p0, floating p1) noexcept nogil:
     cdef double xd = x, p, tail
@@ -353,7 +364,7 @@ cdef inline floating gelu_fwd(floating x, floating p0, floating p1) noexcept nog
         tail = ((0.5 * clamp_abs(xd, 18.0) * p) * e64) * INV_TWO64  # x/2 * erfc(|x|/sqrt2)
         return <float>(tail if x <= 0 else xd - tail)   # keeps -0.0
     else:
-        return neg_inf_to(xd, 0.5 * xd * fa_erfc(-xd * M_SQRT1_2), -0.0)
+        return fa_gelu_d(xd)      # erf near 0, the exactly squared erfc tail elsewhere
 
 
 cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nogil:

@@ -15,6 +15,8 @@ Near-minimax fits by interpolation at Chebyshev nodes, in 60-digit mpmath, of
          s = (t - (1+tmin)/2) / ((1-tmin)/2) in [-1, 1]; error of Q = relative error
 * erfcx (float GELU): erfc(z) exp(z^2) = P(s) for 0 <= z <= 12.5, s as for erfc; relative
          error (the float kernels multiply it by an exactly-argued exp(-z^2))
+* erf (double GELU near 0): erf(z) = z P(z^2) for z <= 0.75/sqrt2 (there erfc's Q cancels
+         near z = 0 and costs a few ulp)
 * log1p: log(1+f) = 2 atanh(s) = 2s + s z R(z),  s = f/(2+f), z = s^2 <= ((sqrt2-1)/(sqrt2+1))^2,
          R(z) = sum 2 z^k/(2k+3)
 
@@ -72,6 +74,15 @@ def p_erfcx(s):
     return mp.erfc(z) * mp.exp(z * z)
 
 
+ERF_XMAX = mp.mpf("0.75")  # the double GELU takes erf below |x| = 0.75, erfc above
+
+
+def p_erf(u):
+    # erf(z) / z as a function of u = z^2
+    z = mp.sqrt(u)
+    return mp.erf(z) / z if u > mp.mpf(10) ** -30 else 2 / mp.sqrt(mp.pi) * (1 - u / 3)
+
+
 def r_log(z):
     return mp.nsum(lambda k: 2 * z ** k / (2 * k + 3), [0, mp.inf])
 
@@ -86,6 +97,7 @@ FITS = [
     ("FA_TANH_P", p_tanh, (0, mp.mpf(0.625) ** 2), 11, ""),
     ("FA_ERFC_Q", q_erfc, (-1, 1), 24, ""),
     ("FA_ERFCXF_P", p_erfcx, (-1, 1), 12, ""),  # evaluated in double
+    ("FA_ERF_P", p_erf, (0, ERF_XMAX ** 2 / 2), 9, ""),
     ("FA_LOGF_R", r_log, (0, ((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)) ** 2), 3, "f"),
     ("FA_LOG_R", r_log, (0, ((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)) ** 2), 7, ""),
 ]
@@ -115,6 +127,7 @@ def main_c():
     print(f"#define FA_ERFC_TMIN {mp.nstr(ERFC_TMIN, 21, strip_zeros=False)}")
     print(f"#define FA_ERFCXF_ZMAX {mp.nstr(ERFCXF_ZMAX, 17)}")
     print(f"#define FA_ERFCXF_TMIN {mp.nstr(ERFCXF_TMIN, 21, strip_zeros=False)}")
+    print(f"#define FA_ERF_XMAX {mp.nstr(ERF_XMAX, 17)}")
     print("\n#endif")
 
 
@@ -131,6 +144,7 @@ def main_python():
         print(")\n")
     print(f"ERFC_ZMAX = {mp.nstr(ERFC_ZMAX, 17)}")
     print(f"ERFC_TMIN = {mp.nstr(ERFC_TMIN, 21, strip_zeros=False)}")
+    print(f"ERF_XMAX = {mp.nstr(ERF_XMAX, 17)}")
 
 
 def main():

@@ -344,11 +344,8 @@ FA_INLINE double fa_tanh(double x) {
     return x != x ? x : y;
 }
 
-FA_INLINE double fa_erfc(double z) {
-    /* erfc(|z|) = t exp(Q(s) - z^2), t = 1/(1 + |z|/2), s = t mapped onto [-1, 1];
-       erfc(z) = 2 - erfc(-z) for z < 0 (no cancellation: erfc(-z) <= 1) */
-    double az = z < 0.0 ? -z : z;
-    double azc = az > FA_ERFC_ZMAX ? FA_ERFC_ZMAX : az;
+/* erfc(|z|) = t exp(Q(s) - z^2): t = 1/(1 + |z|/2) and Q(s), s = t mapped onto [-1, 1] */
+FA_INLINE double fa_erfc_t_q(double azc, double *q_out) {
     double t = 1.0 / (1.0 + 0.5 * azc);
     double s = (t - 0.5 * (1.0 + FA_ERFC_TMIN)) * (2.0 / (1.0 - FA_ERFC_TMIN));
     double q = FA_ERFC_Q24;
@@ -360,10 +357,80 @@ FA_INLINE double fa_erfc(double z) {
     q = FA_ERFC_Q8 + s * q; q = FA_ERFC_Q7 + s * q; q = FA_ERFC_Q6 + s * q;
     q = FA_ERFC_Q5 + s * q; q = FA_ERFC_Q4 + s * q; q = FA_ERFC_Q3 + s * q;
     q = FA_ERFC_Q2 + s * q; q = FA_ERFC_Q1 + s * q; q = FA_ERFC_Q0 + s * q;
+    *q_out = q;
+    return t;
+}
+
+FA_INLINE double fa_erfc(double z) {
+    /* erfc(|z|) = t exp(Q(s) - z^2), t = 1/(1 + |z|/2), s = t mapped onto [-1, 1];
+       erfc(z) = 2 - erfc(-z) for z < 0 (no cancellation: erfc(-z) <= 1) */
+    double az = z < 0.0 ? -z : z;
+    double azc = az > FA_ERFC_ZMAX ? FA_ERFC_ZMAX : az;
+    double q;
+    double t = fa_erfc_t_q(azc, &q);
     double r = t * fa_exp(q - azc * azc);
     r = az > FA_ERFC_ZMAX ? 0.0 : r;
     r = z < 0.0 ? 2.0 - r : r;
     return z != z ? z : r;
+}
+
+/* exp(a + b) 2^k (k >= 0 small, as fa_exp_pow2) for an argument given as the
+   unevaluated sum a + b (|b| below |a| or both small): the reduction
+   ((a - n ln2_hi) + b) - n ln2_lo keeps b's bits, a - n ln2_hi being exact. */
+FA_INLINE double fa_exp_dd_pow2(double a, double b, int64_t k) {
+    double x = a + b;
+    double shift = (double)k * 0.6931471805599453;
+    double xlo = -746.0 - shift, xhi = 710.0 - shift;
+    double xc = x < xlo ? xlo : x;
+    xc = xc > xhi ? xhi : xc;
+    int64_t n;
+    double nf, n1f;
+    n = fa_round_int_d(xc * FA_D_LOG2E, &nf);
+    double r = ((a - nf * FA_D_LN2_HI) + b) - nf * FA_D_LN2_LO;
+    double p = 1.0 + fa_expm1_reduced_d(r);
+    int64_t n1 = fa_round_int_d((nf + (double)k) * 0.5, &n1f);
+    double y = p * fa_pow2i_d(n1) * fa_pow2i_d(n + k - n1);
+    y = x < xlo ? 0.0 : y;
+    y = x > xhi ? INFINITY : y;
+    return x != x ? x : y;
+}
+
+/* 2^64 xhalf erfc(ax/sqrt2) for ax >= 0 (the GELU tail, xhalf = x/2; scaled to stay
+   normal where the product is not subnormal; xhalf t formed by one division) with the exponent's z^2 = ax^2/2 taken exactly:
+   ax^2 = hi + lo by Dekker's split, so the tail keeps its relative accuracy (the
+   rounding of z = ax/sqrt2 and of z^2 alone would cost ~ax^2 ulp). */
+FA_INLINE double fa_erfc_x_sqrt1_2_scaled(double ax, double xhalf) {
+    double axc = ax > 40.0 ? 40.0 : ax;              /* erfc(40/sqrt2) < 2^-1074 */
+    double az = axc * 0.70710678118654752440;
+    double azc = az > FA_ERFC_ZMAX ? FA_ERFC_ZMAX : az;
+    double q;
+    double t = fa_erfc_t_q(azc, &q);
+    double c = 134217729.0 * axc;                    /* 2^27 + 1 */
+    double ah = c - (c - axc), al = axc - ah;
+    double hi = axc * axc;
+    double lo = ((ah * ah - hi) + 2.0 * ah * al) + al * al;
+    double r = fa_exp_dd_pow2(-0.5 * hi, q - 0.5 * lo, 64) * (xhalf / (1.0 + 0.5 * azc));
+    r = az > FA_ERFC_ZMAX ? 0.0 * xhalf : r;
+    return ax != ax ? ax : r;
+}
+
+/* GELU x Phi(x) in double.  |x| < 0.75: x/2 (1 + erf(x/sqrt2)) with erf(z) = z P(z^2)
+   (erfc's Q cancels near z = 0); elsewhere x/2 erfc(|x|/sqrt2) below 0 and
+   x - x/2 erfc(x/sqrt2) above, with the exactly squared erfc tail. */
+FA_INLINE double fa_gelu_d(double x) {
+    double ax = fabs(x);
+    double z = x * 0.70710678118654752440;
+    double u = z * z;
+    double p = FA_ERF_P0 + u * (FA_ERF_P1 + u * (FA_ERF_P2 + u * (FA_ERF_P3 + u * (FA_ERF_P4
+             + u * (FA_ERF_P5 + u * (FA_ERF_P6 + u * (FA_ERF_P7 + u * (FA_ERF_P8
+             + u * FA_ERF_P9))))))));
+    double half_x = 0.5 * x;
+    double near = half_x + half_x * (z * p);
+    near = x == 0.0 ? x : near;                          /* keeps -0.0 */
+    double tail = fa_erfc_x_sqrt1_2_scaled(ax, 0.5 * (x < -40.0 ? -40.0 : (x > 40.0 ? 40.0 : x)))
+                  * 5.42101086242752217e-20;   /* 2^-64 */
+    double y = x < 0.0 ? tail : x - tail;                /* +-inf: tail = 0 */
+    return ax < FA_ERF_XMAX ? near : y;                  /* NaN: tail is NaN */
 }
 
 #endif

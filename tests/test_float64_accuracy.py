@@ -52,15 +52,20 @@ def _worst(x, err, over, k=5):
 # Known float64 gaps (issue 4's 4-ulp float64 target is not met here yet; the README's
 # float64 contract, 1e-13 relative to the twin, is).  strict: a fix turns them XPASS.
 _GAPS = {
-    ("gelu", "fwd"): "x < 0: the rounded z = -x/sqrt2 and z^2 inside erfc cost ~1.5 x^2 ulp "
-                     "(1900 ulp at x = -35); needs an exactly split x^2/2 as float32 has",
     ("gelu", "der"): "cancellation of Phi(x) + x phi(x) near its zero (x ~ -0.75): ~10 ulp at "
                      "x = -0.54 where |f'| >= 1/16; needs a compensated sum",
     ("gelu(tanh)", "fwd"): "x < 0: f ~ x e^(2u) multiplies the rounding of 2u by |2u| "
                            "(~1300 ulp at x = -20); needs 2u in double-double",
-    ("mish", "fwd"): "x in [-745, -708]: exp(-|x|) is subnormal and x*e amplifies its "
-                     "rounding (~370 ulp of a subnormal result); needs silu's 2^64 scaling",
-    ("mish", "der"): "cancellation near the zero of mish' (x ~ -1.19): ~9 ulp at x = -0.89",
+    ("mish", "der"): "cancellation near the zero of mish' (x ~ -1.19): ~10 ulp at x = -0.94",
+}
+
+
+# Looser forward bounds where the 4-ulp target is missed by a little (measured on the
+# bench script's 100000-point sample), so that a regression still fails.
+_FWD_ULP = {
+    ("gelu", "fwd"): (6.0, "x < -15: up to 4.7 (Cython) / 5.1 (Numba) ulp from the rounding "
+                           "of erfc's Q polynomial, t and the exp; ~1900 ulp before the exact "
+                           "x^2/2 split"),
 }
 
 
@@ -85,10 +90,11 @@ def test_float64_within_4_ulp_of_mpmath(name, direction, backend):
         f"{X[nonfinite][:5].tolist()} (reference {hi[nonfinite][:5].tolist()}, "
         f"got {got[nonfinite][:5].tolist()})")
     if direction == "fwd":
-        over = ulp > acc.FWD_ULP
+        bound = _FWD_ULP.get((name, direction), (acc.FWD_ULP, ""))[0]
+        over = ulp > bound
         assert not over.any(), (
             f"{name} forward ({backend}): {over.sum()} of {X.size} inputs over "
-            f"{acc.FWD_ULP:g} ulp; worst (ulp): {_worst(X, ulp, over)}")
+            f"{bound:g} ulp; worst (ulp): {_worst(X, ulp, over)}")
     else:
         in_ulp = np.abs(hi) >= acc.DER_ULP_FLOOR
         over_ulp = in_ulp & (ulp > acc.DER_ULP)

@@ -104,14 +104,20 @@ def _device_math():
             return exp(x) * 2.0 ** k
 
         return pytypes.SimpleNamespace(exp=exp, expm1=expm1, log1p=log1p, tanh=math.tanh,
-                                       erfc=math.erfc, exp_pow2=exp_pow2)
+                                       erfc=math.erfc, exp_pow2=exp_pow2, gelu=_gelu)
 
     @device_jit
     def exp_pow2(x, k):
         return math.exp(x) * 2.0 ** k
 
     return pytypes.SimpleNamespace(exp=math.exp, expm1=math.expm1, log1p=math.log1p,
-                                   tanh=math.tanh, erfc=math.erfc, exp_pow2=exp_pow2)
+                                   tanh=math.tanh, erfc=math.erfc, exp_pow2=exp_pow2,
+                                   gelu=device_jit(_gelu))
+
+
+def _gelu(x):
+    """x Phi(x) from CUDA's erfc (the CPU backends square the argument exactly)."""
+    return x * 0.5 * math.erfc(-x * 0.70710678118654752440)
 
 
 M = _device_math()

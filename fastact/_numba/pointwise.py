@@ -2,7 +2,7 @@
 ``kernels/activations.pxd`` as plain Python, apart from the loops.
 
 :func:`point_functions` builds them over an elementary-math namespace ``m``
-(``exp``, ``exp_pow2``, ``expm1``, ``log1p``, ``tanh``, ``erfc``) and wraps each with
+(``exp``, ``exp_pow2``, ``expm1``, ``log1p``, ``tanh``, ``erfc``, ``gelu``) and wraps each with
 ``jit``: the CPU backend passes the vectorizable functions of ``vecmath`` and
 ``register_jitable``; the CUDA backend passes device wrappers of ``math`` and
 ``cuda.jit(device=True)``.  Python semantics are those of the compiled code, so
@@ -36,6 +36,7 @@ INF = float("inf")
 def point_functions(m, jit) -> dict:
     """name -> compiled point function (see the module docstring)."""
     exp, exp_pow2, expm1, log1p, tanh, erfc = m.exp, m.exp_pow2, m.expm1, m.log1p, m.tanh, m.erfc
+    gelu = m.gelu
 
     # ------------------------------------------------------------ shared helpers
 
@@ -241,19 +242,32 @@ def point_functions(m, jit) -> dict:
         return pos if x >= 0 else neg
 
     @jit
+    def tanh_softplus_gap_pos(e):
+        """1 - tanh(softplus(x)) for x >= 0, e = exp(-|x|)."""
+        return (2.0 * e * e) / (1.0 + 2.0 * e + 2.0 * e * e)
+
+    @jit
+    def tanh_softplus_ratio_neg(e):
+        """tanh(softplus(x)) / e for x < 0: 1 - e(1+e)/(2+2e+e^2) (errors damped)."""
+        return 1.0 - e * (1.0 + e) / (2.0 + 2.0 * e + e * e)
+
+    @jit
     def tanh_softplus(x):
         """(tanh(softplus(x)), 1 - tanh(softplus(x))), both without cancellation."""
         e = exp_neg_abs(x)
-        dp = 1.0 + 2.0 * e + 2.0 * e * e
-        dn = 2.0 + 2.0 * e + e * e
-        one_minus = (2.0 * e * e) / dp if x >= 0 else 2.0 / dn
-        t = (1.0 + 2.0 * e) / dp if x >= 0 else e * (2.0 + e) / dn
+        gap = tanh_softplus_gap_pos(e)
+        one_minus = gap if x >= 0 else 2.0 / (2.0 + 2.0 * e + e * e)
+        t = 1.0 - gap if x >= 0 else e * tanh_softplus_ratio_neg(e)
         return t, one_minus
 
     @jit
     def mish_fwd(x, p0, p1):
-        t, d = tanh_softplus(x)
-        return neg_inf_to(x, x * t, -0.0)
+        # x < 0: x e R(e) with 2^64 e (normal where e is subnormal), 2^-64 applied last
+        e64 = exp_pow2(-abs(x), 64)
+        e = e64 * INV_TWO64
+        pos = x - clamp_abs(x, 1e300) * tanh_softplus_gap_pos(e)     # inf - 0
+        neg = ((x * e64) * tanh_softplus_ratio_neg(e)) * INV_TWO64
+        return neg_inf_to(x, pos if x >= 0 else neg, -0.0)
 
     @jit
     def mish_der(x, p0, p1):
@@ -323,8 +337,8 @@ def point_functions(m, jit) -> dict:
 
     @jit
     def gelu_fwd(x, p0, p1):
-        # x*Phi(x) = x/2*erfc(-x/sqrt(2)): the erfc form keeps the negative tail accurate
-        return neg_inf_to(x, 0.5 * x * erfc(-x * SQRT1_2), -0.0)
+        # x*Phi(x): erf near 0, the erfc form (exactly squared) in the tails
+        return neg_inf_to(x, gelu(x), -0.0)
 
     @jit
     def gelu_der(x, p0, p1):

@@ -19,7 +19,7 @@ from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic, register_jitable
 
-from ._coeffs import ERFC_Q, ERFC_TMIN, ERFC_ZMAX, EXP_Q, EXPM1_Q, LOG_R, TANH_P
+from ._coeffs import ERF_P, ERF_XMAX, ERFC_Q, ERFC_TMIN, ERFC_ZMAX, EXP_Q, EXPM1_Q, LOG_R, TANH_P
 
 
 @intrinsic
@@ -146,14 +146,77 @@ def tanh(x):
 
 
 @register_jitable
-def erfc(z):
-    """erfc(|z|) = t exp(Q(s) - z^2), t = 1/(1 + |z|/2), s = t mapped onto [-1, 1];
-    2 - erfc(-z) for z < 0 (no cancellation: erfc(-z) <= 1)."""
-    az = -z if z < 0.0 else z
-    azc = ERFC_ZMAX if az > ERFC_ZMAX else az
+def _erfc_t_q(azc):
+    """(t, Q(s)) of erfc(|z|) = t exp(Q(s) - z^2), t = 1/(1 + |z|/2), s = t mapped
+    onto [-1, 1]."""
     t = 1.0 / (1.0 + 0.5 * azc)
     s = (t - 0.5 * (1.0 + ERFC_TMIN)) * (2.0 / (1.0 - ERFC_TMIN))
-    r = t * exp(_horner(ERFC_Q, s) - azc * azc)
+    return t, _horner(ERFC_Q, s)
+
+
+@register_jitable
+def erfc(z):
+    """erfc(|z|) = t exp(Q(s) - z^2); 2 - erfc(-z) for z < 0 (no cancellation:
+    erfc(-z) <= 1)."""
+    az = -z if z < 0.0 else z
+    azc = ERFC_ZMAX if az > ERFC_ZMAX else az
+    t, q = _erfc_t_q(azc)
+    r = t * exp(q - azc * azc)
     r = 0.0 if az > ERFC_ZMAX else r
     r = 2.0 - r if z < 0.0 else r
     return z if z != z else r
+
+
+@register_jitable
+def exp_dd_pow2(a, b, k):
+    """exp(a + b) 2^k for the unevaluated sum a + b: the reduction keeps b's bits."""
+    x = a + b
+    shift = k * 0.6931471805599453
+    xlo = -746.0 - shift
+    xhi = 710.0 - shift
+    xc = xlo if x < xlo else x
+    xc = xhi if xc > xhi else xc
+    t = xc * LOG2E + MAGIC
+    nf = t - MAGIC
+    n = _bits(t) - MAGIC_BITS
+    r = ((a - nf * LN2_HI) + b) - nf * LN2_LO
+    p = 1.0 + _expm1_reduced(r)
+    t1 = (nf + k) * 0.5 + MAGIC
+    n1 = _bits(t1) - MAGIC_BITS
+    y = p * _pow2i(n1) * _pow2i(n + k - n1)
+    y = 0.0 if x < xlo else y
+    y = INF if x > xhi else y
+    return x if x != x else y
+
+
+@register_jitable
+def erfc_x_sqrt1_2_scaled(ax, xhalf):
+    """2^64 xhalf erfc(ax/sqrt2), ax >= 0, with z^2 = ax^2/2 exact (Dekker's split);
+    xhalf t formed by one division (vecmath.h: fa_erfc_x_sqrt1_2_scaled)."""
+    axc = 40.0 if ax > 40.0 else ax
+    az = axc * 0.70710678118654752440
+    azc = ERFC_ZMAX if az > ERFC_ZMAX else az
+    t, q = _erfc_t_q(azc)
+    c = 134217729.0 * axc
+    ah = c - (c - axc)
+    al = axc - ah
+    hi = axc * axc
+    lo = ((ah * ah - hi) + 2.0 * ah * al) + al * al
+    r = exp_dd_pow2(-0.5 * hi, q - 0.5 * lo, 64) * (xhalf / (1.0 + 0.5 * azc))
+    r = 0.0 * xhalf if az > ERFC_ZMAX else r
+    return ax if ax != ax else r
+
+
+@register_jitable
+def gelu(x):
+    """x Phi(x): |x| < 0.75: x/2 (1 + erf(x/sqrt2)), erf(z) = z P(z^2); elsewhere
+    x/2 erfc(|x|/sqrt2) below 0, x - x/2 erfc(x/sqrt2) above (vecmath.h: fa_gelu_d)."""
+    ax = abs(x)
+    z = x * 0.70710678118654752440
+    half_x = 0.5 * x
+    near = half_x + half_x * (z * _horner(ERF_P, z * z))
+    near = x if x == 0.0 else near                    # keeps -0.0
+    xc = -40.0 if x < -40.0 else (40.0 if x > 40.0 else x)
+    tail = erfc_x_sqrt1_2_scaled(ax, 0.5 * xc) * 5.42101086242752217e-20   # 2^-64
+    y = tail if x < 0.0 else x - tail
+    return near if ax < ERF_XMAX else y
