@@ -8,11 +8,18 @@
 #include <string.h>
 #include "vecmath.h"
 
-#define FA_LANES 16
+/* vectorize a sum without reassociating anything else (OpenMP SIMD; ignored, and the
+   loop stays scalar, in a build without OpenMP) */
+#if defined(_OPENMP)
+#define FA_SIMD_REDUCTION _Pragma("omp simd reduction(+:s)")
+#else
+#define FA_SIMD_REDUCTION
+#endif
 
 #define FA_T float
 #define FA_SFX f
 #define FA_EXP fa_expf
+#define FA_EXP_NONPOS fa_expf_nonpos
 #define FA_LOG log
 #define FA_I int32_t
 #define FA_I_MIN INT32_MIN
@@ -23,6 +30,7 @@
 #undef FA_T
 #undef FA_SFX
 #undef FA_EXP
+#undef FA_EXP_NONPOS
 #undef FA_LOG
 #undef FA_I
 #undef FA_I_MIN
@@ -33,6 +41,7 @@
 #define FA_T double
 #define FA_SFX d
 #define FA_EXP fa_exp
+#define FA_EXP_NONPOS fa_exp
 #define FA_LOG log
 #define FA_I int64_t
 #define FA_I_MIN INT64_MIN
@@ -43,6 +52,7 @@
 #undef FA_T
 #undef FA_SFX
 #undef FA_EXP
+#undef FA_EXP_NONPOS
 #undef FA_LOG
 #undef FA_I
 #undef FA_I_MIN

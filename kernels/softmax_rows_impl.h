@@ -1,8 +1,9 @@
 /* Row kernels of the contiguous, unmasked softmax: included by softmax_rows.h once per
- * dtype with FA_T (the type), FA_SFX (name suffix), FA_EXP and FA_LOG defined.
+ * dtype with FA_T (the type), FA_SFX (name suffix), FA_EXP, FA_EXP_NONPOS (e^t for
+ * t <= 0: the terms) and FA_LOG defined.
  *
- * Each sweep keeps FA_LANES independent lanes (max, NaN flag, double sums), which the
- * compiler maps onto vector registers.  Every loop that writes has a variant for the
+ * The max is an integer reduction the compiler vectorizes; the sums are double OpenMP
+ * SIMD reductions (FA_SIMD_REDUCTION: vector partial sums in registers).  Every loop that writes has a variant for the
  * output being one of the inputs (in place): with two pointer names the compiler would
  * guard the vector loop by an overlap check that in-place calls always fail.
  */
@@ -39,16 +40,13 @@ FA_INLINE int FA_NAME(fa_row_max)(const FA_T *x, long n, FA_T *max_out) {
     return nan | (*max_out == INFINITY) | (*max_out == -INFINITY);
 }
 
-/* sum of exp((src - mx) * inv_t), storing each term in dst when store is set */
+/* s = sum of exp((src - mx) * inv_t), storing each term in dst when store is set.  An
+   OpenMP SIMD reduction: the partial sums stay in vector registers (a lanes array
+   written by hand is kept in memory by gcc, a store-to-load chain per iteration). */
 #define FA_SUM_EXP_LOOP(SRC, DST, STORE)                                        \
-    for (j = 0; j < nl; j += FA_LANES)                                          \
-        for (k = 0; k < FA_LANES; k++) {                                        \
-            FA_T e = FA_EXP((SRC[j + k] - mx) * inv_t);                         \
-            acc[k] += e;                                                        \
-            if (STORE) DST[j + k] = e;                                          \
-        }                                                                       \
-    for (j = nl; j < n; j++) {                                                  \
-        FA_T e = FA_EXP((SRC[j] - mx) * inv_t);                                 \
+    FA_SIMD_REDUCTION                                                           \
+    for (j = 0; j < n; j++) {                                                   \
+        FA_T e = FA_EXP_NONPOS((SRC[j] - mx) * inv_t);                          \
         s += e;                                                                 \
         if (STORE) DST[j] = e;                                                  \
     }
@@ -56,13 +54,10 @@ FA_INLINE int FA_NAME(fa_row_max)(const FA_T *x, long n, FA_T *max_out) {
 FA_INLINE int FA_NAME(fa_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t) {
     FA_T mx;
     if (FA_NAME(fa_row_max)(x, n, &mx)) return 1;
-    double acc[FA_LANES], s = 0;
-    long j, nl = n - n % FA_LANES;
-    int k;
-    for (k = 0; k < FA_LANES; k++) acc[k] = 0;
+    double s = 0;
+    long j;
     if ((const void *)o == (const void *)x) { FA_SUM_EXP_LOOP(o, o, 1) }
     else { FA_SUM_EXP_LOOP(x, o, 1) }
-    for (k = 0; k < FA_LANES; k++) s += acc[k];
     FA_T inv_s = (FA_T)(1.0 / s);
     for (j = 0; j < n; j++) o[j] = o[j] * inv_s;
     return 0;
@@ -71,12 +66,9 @@ FA_INLINE int FA_NAME(fa_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t
 FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t) {
     FA_T mx;
     if (FA_NAME(fa_row_max)(x, n, &mx)) return 1;
-    double acc[FA_LANES], s = 0;
-    long j, nl = n - n % FA_LANES;
-    int k;
-    for (k = 0; k < FA_LANES; k++) acc[k] = 0;
+    double s = 0;
+    long j;
     FA_SUM_EXP_LOOP(x, o, 0)
-    for (k = 0; k < FA_LANES; k++) s += acc[k];
     FA_T lse = (FA_T)FA_LOG(s);
     if ((const void *)o == (const void *)x) { for (j = 0; j < n; j++) o[j] = (o[j] - mx) * inv_t - lse; }
     else { for (j = 0; j < n; j++) o[j] = (x[j] - mx) * inv_t - lse; }
@@ -93,28 +85,21 @@ FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T i
         for (j = 0; j < n; j++) { FA_T d_ = dy[j], y_ = y[j]; o[j] = FA_BWD(d_, y_); } \
     }
 
-/* sum of dy*y (softmax) or of dy (log_softmax) over n elements, in double lanes */
+/* sum of dy*y (softmax) or of dy (log_softmax) over n elements, in double (an OpenMP
+   SIMD reduction, as FA_SUM_EXP_LOOP) */
 FA_INLINE double FA_NAME(fa_softmax_bwd_total)(const FA_T *dy, const FA_T *y, long n) {
-    double acc[FA_LANES], s = 0;
-    long j, nl = n - n % FA_LANES;
-    int k;
-    for (k = 0; k < FA_LANES; k++) acc[k] = 0;
-    for (j = 0; j < nl; j += FA_LANES)
-        for (k = 0; k < FA_LANES; k++) acc[k] += dy[j + k] * y[j + k];
-    for (j = nl; j < n; j++) s += dy[j] * y[j];
-    for (k = 0; k < FA_LANES; k++) s += acc[k];
+    double s = 0;
+    long j;
+    FA_SIMD_REDUCTION
+    for (j = 0; j < n; j++) s += dy[j] * y[j];
     return s;
 }
 
 FA_INLINE double FA_NAME(fa_log_softmax_bwd_total)(const FA_T *dy, long n) {
-    double acc[FA_LANES], s = 0;
-    long j, nl = n - n % FA_LANES;
-    int k;
-    for (k = 0; k < FA_LANES; k++) acc[k] = 0;
-    for (j = 0; j < nl; j += FA_LANES)
-        for (k = 0; k < FA_LANES; k++) acc[k] += dy[j + k];
-    for (j = nl; j < n; j++) s += dy[j];
-    for (k = 0; k < FA_LANES; k++) s += acc[k];
+    double s = 0;
+    long j;
+    FA_SIMD_REDUCTION
+    for (j = 0; j < n; j++) s += dy[j];
     return s;
 }
 
@@ -152,9 +137,8 @@ FA_INLINE void FA_NAME(fa_log_softmax_row_bwd)(const FA_T *dy, const FA_T *y, FA
 FA_INLINE int FA_NAME(fa_segment_stats)(const FA_T *x, FA_T *o, int store, long n, FA_T inv_t,
                                         FA_T *m_out, double *s_out) {
     FA_T mx;
-    double acc[FA_LANES], s = 0;
-    long j, nl = n - n % FA_LANES;
-    int k;
+    double s = 0;
+    long j;
     int nan = FA_NAME(fa_row_max_nan)(x, n, &mx);
     *m_out = mx;
     *s_out = 0;
@@ -163,11 +147,9 @@ FA_INLINE int FA_NAME(fa_segment_stats)(const FA_T *x, FA_T *o, int store, long 
         if (store) for (j = 0; j < n; j++) o[j] = 0;
         return 0;
     }
-    for (k = 0; k < FA_LANES; k++) acc[k] = 0;
     if (!store) { FA_SUM_EXP_LOOP(x, o, 0) }
     else if ((const void *)o == (const void *)x) { FA_SUM_EXP_LOOP(o, o, 1) }
     else { FA_SUM_EXP_LOOP(x, o, 1) }
-    for (k = 0; k < FA_LANES; k++) s += acc[k];
     *s_out = s;
     return 0;
 }

@@ -103,6 +103,18 @@ FA_INLINE float fa_expf_pow2(float x, int32_t k) {
 
 FA_INLINE float fa_expf(float x) { return fa_expf_pow2(x, 0); }
 
+/* e^t for t <= 0 or -inf only (softmax terms after the row max is subtracted): fa_expf
+   without the overflow clamp and the NaN select (a NaN still gives NaN) */
+FA_INLINE float fa_expf_nonpos(float t) {
+    float tc = t < -104.0f ? -104.0f : t;
+    int32_t n;
+    float nf, n1f;
+    float r = fa_reduce_f(tc, &n, &nf);
+    float p = 1.0f + fa_expm1_reduced_f(r);
+    int32_t n1 = fa_round_int_f(nf * 0.5f, &n1f);    /* n = n1 + n2, both powers normal */
+    return p * fa_pow2i_f(n1) * fa_pow2i_f(n - n1);
+}
+
 /* fa_fmaf(a, b, c) = a*b + c rounded once where the ISA has FMA; without it (the
    baseline build) the product is formed exactly in double, which is all the residual
    computations below need (a*b - c small and exact in double, then rounded once). */
@@ -396,15 +408,16 @@ FA_INLINE double fa_exp_dd_pow2(double a, double b, int64_t k) {
 }
 
 /* 2^64 xhalf erfc(ax/sqrt2) for ax >= 0 (the GELU tail, xhalf = x/2; scaled to stay
-   normal where the product is not subnormal; xhalf t formed by one division) with the exponent's z^2 = ax^2/2 taken exactly:
-   ax^2 = hi + lo by Dekker's split, so the tail keeps its relative accuracy (the
-   rounding of z = ax/sqrt2 and of z^2 alone would cost ~ax^2 ulp). */
+   normal where the product is not subnormal; xhalf t formed by one division) with the
+   exponent's z^2 = ax^2/2 taken exactly: ax^2 = hi + lo by Dekker's split, so the tail
+   keeps its relative accuracy (the rounding of z = ax/sqrt2 and of z^2 alone would
+   cost ~ax^2 ulp). */
 FA_INLINE double fa_erfc_x_sqrt1_2_scaled(double ax, double xhalf) {
     double axc = ax > 40.0 ? 40.0 : ax;              /* erfc(40/sqrt2) < 2^-1074 */
     double az = axc * 0.70710678118654752440;
     double azc = az > FA_ERFC_ZMAX ? FA_ERFC_ZMAX : az;
     double q;
-    double t = fa_erfc_t_q(azc, &q);
+    fa_erfc_t_q(azc, &q);                            /* (t: xhalf/(1 + azc/2) below) */
     double c = 134217729.0 * axc;                    /* 2^27 + 1 */
     double ah = c - (c - axc), al = axc - ah;
     double hi = axc * axc;

@@ -196,7 +196,7 @@ def erfc_x_sqrt1_2_scaled(ax, xhalf):
     axc = 40.0 if ax > 40.0 else ax
     az = axc * 0.70710678118654752440
     azc = ERFC_ZMAX if az > ERFC_ZMAX else az
-    t, q = _erfc_t_q(azc)
+    _, q = _erfc_t_q(azc)                              # (t: xhalf/(1 + azc/2) below)
     c = 134217729.0 * axc
     ah = c - (c - axc)
     al = axc - ah
