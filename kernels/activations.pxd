@@ -238,35 +238,41 @@ cdef inline floating silu_der(floating x, floating p0, floating p1) noexcept nog
         return pos if x >= 0 else neg
 
 
-cdef inline double tanh_softplus_gap_pos(double e) noexcept nogil:
-    """1 - tanh(softplus(x)) for x >= 0, e = exp(-|x|): 2e^2/(1+2e+2e^2)."""
-    return (2.0 * e * e) / (1.0 + 2.0 * e + 2.0 * e * e)
-
-
-cdef inline double tanh_softplus_ratio_neg(double e) noexcept nogil:
-    """tanh(softplus(x)) / e for x < 0, e = exp(-|x|): (2+e)/(2+2e+e^2) written as
-    1 - e(1+e)/(2+2e+e^2), whose small subtrahend damps its rounding errors."""
-    return 1.0 - e * (1.0 + e) / (2.0 + 2.0 * e + e * e)
-
-
 cdef inline double tanh_softplus_parts(double x, double* one_minus) noexcept nogil:
-    """t = tanh(softplus(x)) and 1 - t, both without cancellation (in double)."""
+    """tanh(softplus(x)) and 1 - tanh(softplus(x)), both without cancellation.
+
+    With e = exp(-|x|): x >= 0: t = (1+2e)/(1+2e+2e^2), 1-t = 2e^2/(1+2e+2e^2);
+    x < 0: t = e(2+e)/(2+2e+e^2), 1-t = 2/(2+2e+e^2)."""
     cdef double e = exp_neg_abs(x)
-    cdef double gap = tanh_softplus_gap_pos(e)
-    one_minus[0] = gap if x >= 0 else 2.0 / (2.0 + 2.0 * e + e * e)
-    return 1.0 - gap if x >= 0 else e * tanh_softplus_ratio_neg(e)
+    cdef double dp = 1.0 + 2.0 * e + 2.0 * e * e
+    cdef double dn = 2.0 + 2.0 * e + e * e
+    one_minus[0] = (2.0 * e * e) / dp if x >= 0 else 2.0 / dn
+    return (1.0 + 2.0 * e) / dp if x >= 0 else e * (2.0 + e) / dn
 
 
-# mish: computed in double.  x < 0: x t = x e R(e) with 2^64 e (normal where e is
-# subnormal, x < -708) and the 2^-64 applied last (one rounding, gradual underflow).
+cdef inline double tanh_softplus_w(double x, double e) noexcept nogil:
+    """w in [0, 1/2] with tanh(softplus(x)) = 1 - w for x >= 0 and e (1 - w) for x < 0,
+    e = exp(-|x|): 2e^2/(1+2e+2e^2), resp. e(1+e)/(2+2e+e^2); the rounding errors of
+    the small w are damped in 1 - w (float64 mish: ~2 ulp where t itself costs ~4)."""
+    cdef double num = 2.0 * e * e if x >= 0 else e * (1.0 + e)
+    cdef double den = 1.0 + 2.0 * e + 2.0 * e * e if x >= 0 else 2.0 + 2.0 * e + e * e
+    return num / den
+
+
+# mish, computed in double.  float: x t (the float inputs keep exp(-|x|) >= e^-104,
+# normal in double, and one final rounding makes it 0.5 ulp).  double: x < 0 as
+# x e (1 - w) with 2^64 e (normal where e is subnormal, x < -708) and the 2^-64 applied
+# last (one rounding, gradual underflow), x >= 0 as x - x w.
 
 cdef inline floating mish_fwd(floating x, floating p0, floating p1) noexcept nogil:
-    cdef double xd = x
-    cdef double e64 = f_exp_pow2(-fabs(xd), 64)           # 2^64 exp(-|x|)
-    cdef double e = e64 * INV_TWO64
-    cdef double pos = xd - clamp_abs(xd, 1e300) * tanh_softplus_gap_pos(e)   # inf - 0
-    cdef double neg = ((xd * e64) * tanh_softplus_ratio_neg(e)) * INV_TWO64
-    return <floating>neg_inf_to(xd, pos if xd >= 0 else neg, -0.0)
+    cdef double xd = x, d, e64, w, pos, neg
+    if floating is float:
+        return <float>neg_inf_to(xd, xd * tanh_softplus_parts(xd, &d), -0.0)
+    e64 = f_exp_pow2(-fabs(xd), 64)                       # 2^64 exp(-|x|)
+    w = tanh_softplus_w(xd, e64 * INV_TWO64)
+    pos = xd - clamp_abs(xd, 1e300) * w                   # inf - 0
+    neg = ((xd * e64) * (1.0 - w)) * INV_TWO64
+    return neg_inf_to(xd, pos if xd >= 0 else neg, -0.0)
 
 
 cdef inline floating mish_der(floating x, floating p0, floating p1) noexcept nogil:

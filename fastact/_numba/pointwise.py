@@ -242,31 +242,30 @@ def point_functions(m, jit) -> dict:
         return pos if x >= 0 else neg
 
     @jit
-    def tanh_softplus_gap_pos(e):
-        """1 - tanh(softplus(x)) for x >= 0, e = exp(-|x|)."""
-        return (2.0 * e * e) / (1.0 + 2.0 * e + 2.0 * e * e)
-
-    @jit
-    def tanh_softplus_ratio_neg(e):
-        """tanh(softplus(x)) / e for x < 0: 1 - e(1+e)/(2+2e+e^2) (errors damped)."""
-        return 1.0 - e * (1.0 + e) / (2.0 + 2.0 * e + e * e)
+    def tanh_softplus_w(x, e):
+        """w with tanh(softplus(x)) = 1 - w (x >= 0) or e (1 - w) (x < 0), e = exp(-|x|);
+        its rounding errors are damped in 1 - w (float64 mish_fwd)."""
+        num = 2.0 * e * e if x >= 0 else e * (1.0 + e)
+        den = 1.0 + 2.0 * e + 2.0 * e * e if x >= 0 else 2.0 + 2.0 * e + e * e
+        return num / den
 
     @jit
     def tanh_softplus(x):
         """(tanh(softplus(x)), 1 - tanh(softplus(x))), both without cancellation."""
         e = exp_neg_abs(x)
-        gap = tanh_softplus_gap_pos(e)
-        one_minus = gap if x >= 0 else 2.0 / (2.0 + 2.0 * e + e * e)
-        t = 1.0 - gap if x >= 0 else e * tanh_softplus_ratio_neg(e)
+        dp = 1.0 + 2.0 * e + 2.0 * e * e
+        dn = 2.0 + 2.0 * e + e * e
+        one_minus = (2.0 * e * e) / dp if x >= 0 else 2.0 / dn
+        t = (1.0 + 2.0 * e) / dp if x >= 0 else e * (2.0 + e) / dn
         return t, one_minus
 
     @jit
     def mish_fwd(x, p0, p1):
-        # x < 0: x e R(e) with 2^64 e (normal where e is subnormal), 2^-64 applied last
+        # x < 0: x e (1 - w) with 2^64 e (normal where e is subnormal), 2^-64 applied last
         e64 = exp_pow2(-abs(x), 64)
-        e = e64 * INV_TWO64
-        pos = x - clamp_abs(x, 1e300) * tanh_softplus_gap_pos(e)     # inf - 0
-        neg = ((x * e64) * tanh_softplus_ratio_neg(e)) * INV_TWO64
+        w = tanh_softplus_w(x, e64 * INV_TWO64)
+        pos = x - clamp_abs(x, 1e300) * w                 # inf - 0
+        neg = ((x * e64) * (1.0 - w)) * INV_TWO64
         return neg_inf_to(x, pos if x >= 0 else neg, -0.0)
 
     @jit
