@@ -30,13 +30,13 @@ _run_elementwise = None  # the compiled kernels' run(), bound at first use
 
 def fast_elementwise(op: str, threshold: int, inputs: tuple, out, backend, n_threads,
                      p0: float, p1: float):
-    """The common call, checked in a few attribute tests: the default backend, native
+    """The common call, checked in a few attribute tests: the default (or Cython) backend, native
     float32/float64 C-contiguous aligned ndarrays of one shape and dtype, ``out``
     absent or one of the inputs (in place, writeable).  Returns None when the call is
     anything else; the general path (``elementwise``) then checks and runs it."""
     global _run_elementwise
-    if backend != "auto" or _config._context.get()[0] is not None:
-        return None
+    if (backend != "auto" and backend != "cython") or _config._context.get()[0] is not None:
+        return None  # ("auto" runs the Cython kernels on host arrays, the only ones taken here)
     x = inputs[0]
     if type(x) is not np.ndarray:
         return None
@@ -57,11 +57,11 @@ def fast_elementwise(op: str, threshold: int, inputs: tuple, out, backend, n_thr
     elif (out is not x and out is not inputs[-1]) or not out.flags.writeable:
         return None  # (inputs holds 1 or 2 arrays: the test avoids a generator's ~0.2 us)
     size = x.size
-    if n_threads is not None or size >= threshold:
+    if size < threshold and (n_threads is None or (type(n_threads) is int and n_threads != 0)):
+        nth = 1  # (a plain nonzero int is a valid n_threads: no need to resolve it)
+    else:
         nth = _config.resolve_n_threads(n_threads)  # also validates an explicit n_threads
         nth = 1 if size < threshold else _config.threads_to_run(nth)
-    else:
-        nth = 1
     if _run_elementwise is None:
         _run_elementwise = _kernels("_elementwise").run
     _run_elementwise(op, out, inputs, p0, p1, nth, CHUNK_ELEMENTS)
