@@ -129,8 +129,13 @@ class BuildExt(build_ext):
             print(f"\n{banner}\n# fastact: the C compiler has no OpenMP support (or FASTACT_NO_OPENMP=1).\n"
                   f"# Building SERIAL kernels: every call runs on one thread.\n{banner}\n")
         omp_flags = ["-fopenmp"] if openmp else []
-        flags = BASE_FLAGS + omp_flags
-        macros = [("FASTACT_BUILD_OPENMP", "1" if openmp else "0")]
+        # OpenMP SIMD (the softmax sums' vector reductions) needs no runtime: without
+        # OpenMP, -fopenmp-simd where the compiler takes it
+        simd_flags = [] if openmp or not self._compiles(["-fopenmp-simd"], openmp=False) \
+            else ["-fopenmp-simd"]
+        flags = BASE_FLAGS + omp_flags + simd_flags
+        macros = [("FASTACT_BUILD_OPENMP", "1" if openmp else "0"),
+                  ("FASTACT_OMP_SIMD", "1" if openmp or simd_flags else "0")]
         if self.compiler.compiler_type == "unix":
             # gcc's inliner stops inlining into the large generated loop functions,
             # and a call left in a loop keeps it scalar: the point functions

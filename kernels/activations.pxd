@@ -272,7 +272,7 @@ cdef inline floating mish_fwd(floating x, floating p0, floating p1) noexcept nog
     w = tanh_softplus_w(xd, e64 * INV_TWO64)
     pos = xd - clamp_abs(xd, 1e300) * w                   # inf - 0
     neg = ((xd * e64) * (1.0 - w)) * INV_TWO64
-    return neg_inf_to(xd, pos if xd >= 0 else neg, -0.0)
+    return neg_inf_to(xd, pos if xd > 0 else neg, -0.0)   # -0.0 -> -0.0 (the neg form)
 
 
 cdef inline floating mish_der(floating x, floating p0, floating p1) noexcept nogil:

@@ -8,9 +8,10 @@
 #include <string.h>
 #include "vecmath.h"
 
-/* vectorize a sum without reassociating anything else (OpenMP SIMD; ignored, and the
-   loop stays scalar, in a build without OpenMP) */
-#if defined(_OPENMP)
+/* vectorize a sum without reassociating anything else (OpenMP SIMD: -fopenmp, or
+   -fopenmp-simd in a build without the OpenMP runtime; setup.py defines
+   FASTACT_OMP_SIMD=1 with either) */
+#if defined(_OPENMP) || (defined(FASTACT_OMP_SIMD) && FASTACT_OMP_SIMD)
 #define FA_SIMD_REDUCTION _Pragma("omp simd reduction(+:s)")
 #else
 #define FA_SIMD_REDUCTION

@@ -29,7 +29,9 @@
  *          exp(-x^2/2) = exp(-hi/2)(1 - lo/2), scaled by 2^64 to stay normal.
  *
  * Nothing here may be compiled with -ffast-math / reassociation: the Cody-Waite split
- * and the Fast2Sum correction rely on the written evaluation order.
+ * and the Fast2Sum correction rely on the written evaluation order.  Multiply-add
+ * contraction (gcc's default) is harmless where products are exact; error-free
+ * products are written with an explicit FMA where the ISA has one.
  */
 #ifndef FASTACT_VECMATH_H
 #define FASTACT_VECMATH_H
@@ -114,6 +116,20 @@ FA_INLINE float fa_expf_nonpos(float t) {
     int32_t n1 = fa_round_int_f(nf * 0.5f, &n1f);    /* n = n1 + n2, both powers normal */
     return p * fa_pow2i_f(n1) * fa_pow2i_f(n - n1);
 }
+
+/* The rounding error of hi = a*a (|a| < 2^60), exactly: one FMA where the ISA has it,
+   else Dekker's split a = ah + al (ah with half the significand).  Written with the FMA
+   explicitly: with FMA available, gcc's default contraction would fuse the split's own
+   subtractions and leave it correct only by accident. */
+#if (defined(__FMA__) || defined(__AVX512F__)) && (defined(__GNUC__) || defined(__clang__))
+FA_INLINE float fa_square_err_f(float a, float hi) { return __builtin_fmaf(a, a, -hi); }
+#else
+FA_INLINE float fa_square_err_f(float a, float hi) {
+    float c = 4097.0f * a;                           /* 2^12 + 1 */
+    float ah = c - (c - a), al = a - ah;
+    return ((ah * ah - hi) + 2.0f * ah * al) + al * al;
+}
+#endif
 
 /* fa_fmaf(a, b, c) = a*b + c rounded once where the ISA has FMA; without it (the
    baseline build) the product is formed exactly in double, which is all the residual
@@ -245,12 +261,9 @@ FA_INLINE float fa_gelu_parts_f(float x, double *p) {
     double od = FA_ERFCXF_P1 + s2 * (FA_ERFCXF_P3 + s2 * (FA_ERFCXF_P5 + s2 * (FA_ERFCXF_P7
               + s2 * (FA_ERFCXF_P9 + s2 * FA_ERFCXF_P11))));
     *p = ev + s * od;
-    /* x^2 = hi + lo exactly (Dekker: ax = ah + al, ah with 12 significant bits) */
-    float c = 4097.0f * ax;
-    float ah = c - (c - ax);
-    float al = ax - ah;
+    /* x^2 = hi + lo exactly */
     float hi = ax * ax;
-    float lo = ((ah * ah - hi) + 2.0f * ah * al) + al * al;
+    float lo = fa_square_err_f(ax, hi);
     return fa_expf_pow2(-0.5f * hi, 64) * (1.0f - 0.5f * lo);
 }
 
@@ -407,6 +420,17 @@ FA_INLINE double fa_exp_dd_pow2(double a, double b, int64_t k) {
     return x != x ? x : y;
 }
 
+/* the rounding error of hi = a*a, exactly (as fa_square_err_f) */
+#if (defined(__FMA__) || defined(__AVX512F__)) && (defined(__GNUC__) || defined(__clang__))
+FA_INLINE double fa_square_err_d(double a, double hi) { return __builtin_fma(a, a, -hi); }
+#else
+FA_INLINE double fa_square_err_d(double a, double hi) {
+    double c = 134217729.0 * a;                      /* 2^27 + 1 */
+    double ah = c - (c - a), al = a - ah;
+    return ((ah * ah - hi) + 2.0 * ah * al) + al * al;
+}
+#endif
+
 /* 2^64 xhalf erfc(ax/sqrt2) for ax >= 0 (the GELU tail, xhalf = x/2; scaled to stay
    normal where the product is not subnormal; xhalf t formed by one division) with the
    exponent's z^2 = ax^2/2 taken exactly: ax^2 = hi + lo by Dekker's split, so the tail
@@ -418,10 +442,8 @@ FA_INLINE double fa_erfc_x_sqrt1_2_scaled(double ax, double xhalf) {
     double azc = az > FA_ERFC_ZMAX ? FA_ERFC_ZMAX : az;
     double q;
     fa_erfc_t_q(azc, &q);                            /* (t: xhalf/(1 + azc/2) below) */
-    double c = 134217729.0 * axc;                    /* 2^27 + 1 */
-    double ah = c - (c - axc), al = axc - ah;
     double hi = axc * axc;
-    double lo = ((ah * ah - hi) + 2.0 * ah * al) + al * al;
+    double lo = fa_square_err_d(axc, hi);
     double r = fa_exp_dd_pow2(-0.5 * hi, q - 0.5 * lo, 64) * (xhalf / (1.0 + 0.5 * azc));
     r = az > FA_ERFC_ZMAX ? 0.0 * xhalf : r;
     return ax != ax ? ax : r;

@@ -311,7 +311,8 @@ def test_float32_tight_targets_at_default_parameters(spec, params):
                      what=f"{spec.name}{params} derivative")
 
 
-@pytest.mark.parametrize("name", ["elu", "selu", "celu", "tanh", "gelu", "silu", "relu6", "hardtanh"])
+@pytest.mark.parametrize("name", ["elu", "selu", "celu", "tanh", "gelu", "silu", "mish", "relu6",
+                                  "hardtanh"])
 def test_sign_of_zero_matches_the_twin(name, dtype):
     x = np.array([-0.0, 0.0], dtype)
     f = fastact.get(name)

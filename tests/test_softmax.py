@@ -333,24 +333,37 @@ def test_long_rows_split_across_threads(log, shape, dtype, rng):
     assert np.all(np.abs(b2 - ref) <= tol), np.max(np.abs(b2 - ref) / tol)
 
 
+def _long_special_rows(n):
+    """One-row arrays (each is split by both backends) of every special kind."""
+    rows = {}
+    x = np.zeros(n); x[40_000] = np.nan; rows["nan in a later segment"] = x
+    x = np.zeros(n); x[[9, 50_000]] = np.inf; rows["+inf in two segments"] = x
+    rows["all -inf"] = np.full(n, -np.inf)
+    x = np.zeros(n); x[:40_000] = -np.inf; rows["whole segments of -inf"] = x
+    x = np.zeros(n); x[:40_000] = -np.inf; x[60_000] = np.inf; rows["-inf segments and +inf"] = x
+    x = np.zeros(n); x[20_000] = 100.0; rows["one dominant entry"] = x
+    return rows
+
+
 @pytest.mark.parametrize("log", FUNCS)
 @pytest.mark.parametrize("in_place", [False, True])
-def test_long_special_rows(log, in_place):
+def test_long_special_rows(log, in_place, dtype):
     n = 70_000                                       # 5 segments
-    x = np.zeros((5, n), np.float32)
-    x[0, 40_000] = np.nan                            # NaN in a later segment -> NaN row
-    x[1, [9, 50_000]] = np.inf                       # +inf in two segments -> 1/2 each
-    x[2] = -np.inf                                   # nothing finite -> 0 / -inf
-    x[3, :40_000] = -np.inf                          # whole segments of -inf
-    x[4, 20_000] = 100.0
-    expected = _f(log)(x, backend="numpy")
-    xx = x.copy()
-    got = _f(log)(xx, out=xx) if in_place else _f(log)(xx)
-    assert np.isnan(got[0]).all()
     lo = -np.inf if log else 0.0
     half = np.log(0.5) if log else 0.5
-    np.testing.assert_allclose(got[1][[9, 50_000]], [half, half], rtol=1e-7)
-    assert np.all(np.delete(got[1], [9, 50_000]) == lo)
-    np.testing.assert_array_equal(got[2], np.full(n, lo))
-    np.testing.assert_array_equal(got[3][:40_000], np.full(40_000, lo))
-    np.testing.assert_allclose(got[3:], expected[3:], rtol=1e-6, atol=0)
+    for what, row in _long_special_rows(n).items():
+        x = row.astype(dtype)[None, :]
+        expected = _f(log)(x, backend="numpy")
+        xx = x.copy()
+        got = (_f(log)(xx, out=xx) if in_place else _f(log)(xx))[0]
+        if what == "nan in a later segment":
+            assert np.isnan(got).all(), what
+        elif what == "+inf in two segments":
+            np.testing.assert_allclose(got[[9, 50_000]], [half, half], rtol=1e-7, err_msg=what)
+            assert np.all(np.delete(got, [9, 50_000]) == lo), what
+        elif what == "-inf segments and +inf":
+            assert got[60_000] == (0.0 if log else 1.0) and np.all(np.delete(got, 60_000) == lo), what
+        else:
+            np.testing.assert_allclose(got, expected[0], rtol=1e-6, atol=0, err_msg=what)
+            if what != "one dominant entry":
+                assert np.all(got[:40_000] == lo), what

@@ -228,7 +228,7 @@ def point_functions(m, jit) -> dict:
         r = 1.0 / (1.0 + t * INV_TWO64)               # 1/(1 + exp(-|x|))
         pos = x * r
         neg = (x * t * r) * INV_TWO64
-        return neg_inf_to(x, pos if x >= 0 else neg, -0.0)
+        return neg_inf_to(x, pos if x > 0 else neg, -0.0)  # -0.0 -> -0.0 (the neg form)
 
     @jit
     def silu_der(x, p0, p1):
@@ -266,7 +266,7 @@ def point_functions(m, jit) -> dict:
         w = tanh_softplus_w(x, e64 * INV_TWO64)
         pos = x - clamp_abs(x, 1e300) * w                 # inf - 0
         neg = ((x * e64) * (1.0 - w)) * INV_TWO64
-        return neg_inf_to(x, pos if x >= 0 else neg, -0.0)
+        return neg_inf_to(x, pos if x > 0 else neg, -0.0)  # -0.0 -> -0.0 (the neg form)
 
     @jit
     def mish_der(x, p0, p1):
