@@ -23,7 +23,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, M_SQRT1_2, copysign, fabs, fabsf
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_erfc, fa_gelu_d, fa_gelu_parts_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_erfc, fa_gelu_d, fa_gelu_tanh_d, fa_gelu_parts_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -390,10 +390,15 @@ cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nog
 
 
 cdef inline floating gelu_tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:
-    # x/2*(1 + tanh(u)) = x*sigmoid(2u), u = sqrt(2/pi)*(x + c*x^3): no cancellation
+    # x/2*(1 + tanh(u)) = x*sigmoid(2u), u = sqrt(2/pi)*(x + c*x^3): no cancellation;
+    # float in double (rounded once), double with 2u in double-double (vecmath.h)
     cdef double xd = x
-    cdef double u2 = 2.0 * SQRT_2_OVER_PI * (xd + GELU_TANH_C * xd * xd * xd)
-    return <floating>neg_inf_to(xd, xd * stable_sigmoid(u2), -0.0)
+    cdef double u2
+    if floating is float:
+        u2 = 2.0 * SQRT_2_OVER_PI * (xd + GELU_TANH_C * xd * xd * xd)
+        return <float>neg_inf_to(xd, xd * stable_sigmoid(u2), -0.0)
+    else:
+        return neg_inf_to(xd, fa_gelu_tanh_d(xd), -0.0)
 
 
 cdef inline floating gelu_tanh_der(floating x, floating p0, floating p1) noexcept nogil:

@@ -29,6 +29,7 @@ cdef extern from "vecmath.h" nogil:
     double fa_tanh(double x)
     double fa_erfc(double x)
     double fa_gelu_d(double x)
+    double fa_gelu_tanh_d(double x)
     float fa_gelu_parts_f(float x, double* p)
     float fa_exp_split_f(float t, float* s, float* down)
     float fa_sigmoid_scaled_f(float x, float* down)

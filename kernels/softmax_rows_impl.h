@@ -1,9 +1,10 @@
 /* Row kernels of the contiguous, unmasked softmax: included by softmax_rows.h once per
  * dtype with FA_T (the type), FA_SFX (name suffix), FA_EXP, FA_EXP_NONPOS (e^t for
- * t <= 0: the terms) and FA_LOG defined.
+ * t <= 0: the terms of a segment), FA_EXP_NONPOS_SCALED (2^FA_TERM_SCALE e^t for t <= 0:
+ * the terms of a whole row) and FA_LOG defined.
  *
- * The max is an integer reduction the compiler vectorizes; the sums are double OpenMP
- * SIMD reductions (FA_SIMD_REDUCTION: vector partial sums in registers).  Every loop that writes has a variant for the
+ * The max and the sums are OpenMP SIMD reductions (FA_SIMD_MAX, FA_SIMD_REDUCTION: vector
+ * partial results in registers); the sums are in double.  Every loop that writes has a variant for the
  * output being one of the inputs (in place): with two pointer names the compiler would
  * guard the vector loop by an overlap check that in-place calls always fail.
  */
@@ -13,26 +14,23 @@
 #define FA_NAME(n) FA_CAT(n, FA_SFX)
 
 /* Max over the row (fa_row_max_nan: 1 when the row holds a NaN; fa_row_max: 1 when it
-   holds a NaN or +inf, or nothing above -inf -- the general kernel then handles it).  Computed on integer keys -- the float's bits with the
-   magnitude bits flipped for negative numbers, which orders them like the floats --
-   because an integer max reduction vectorizes where a float one (without -ffast-math)
-   does not. */
+   holds a NaN or +inf, or nothing above -inf -- the general kernel then handles it).  An
+   OpenMP SIMD max reduction (vmaxps): a NaN is reported by its own flag, so the max's
+   NaN rule does not matter, and of +0 and -0 either may win (x - max is the same).  The
+   integer-key max used before (a float max does not vectorize without the pragma) ran
+   30-50% slower on rows that do not start on a cache line, as NumPy's large arrays don't. */
 FA_INLINE int FA_NAME(fa_row_max_nan)(const FA_T *x, long n, FA_T *max_out) {
-    FA_I key_max = FA_I_MIN;
-    FA_I nan = 0;
+    FA_T mx = -INFINITY;
+    int nan = 0;
     long j;
+    FA_SIMD_MAX
     for (j = 0; j < n; j++) {
-        FA_I b;
-        memcpy(&b, &x[j], sizeof b);
-        FA_I key = b ^ ((b >> FA_SHIFT) & FA_ABS_MASK);
-        key_max = key > key_max ? key : key_max;
-        nan |= (FA_I)((b & FA_ABS_MASK) > FA_INF_BITS);
+        FA_T v = x[j];
+        mx = v > mx ? v : mx;
+        nan |= v != v;
     }
-    FA_I b = key_max ^ ((key_max >> FA_SHIFT) & FA_ABS_MASK);
-    FA_T mx;
-    memcpy(&mx, &b, sizeof mx);
     *max_out = mx;
-    return nan != 0;
+    return nan;
 }
 
 FA_INLINE int FA_NAME(fa_row_max)(const FA_T *x, long n, FA_T *max_out) {
@@ -40,25 +38,36 @@ FA_INLINE int FA_NAME(fa_row_max)(const FA_T *x, long n, FA_T *max_out) {
     return nan | (*max_out == INFINITY) | (*max_out == -INFINITY);
 }
 
-/* s = sum of exp((src - mx) * inv_t), storing each term in dst when store is set.  An
-   OpenMP SIMD reduction: the partial sums stay in vector registers (a lanes array
-   written by hand is kept in memory by gcc, a store-to-load chain per iteration). */
-#define FA_SUM_EXP_LOOP(SRC, DST, STORE)                                        \
+/* s = sum of EXPF((x - mx) * inv_t), nothing stored.  An OpenMP SIMD reduction: the
+   partial sums stay in vector registers (a lanes array written by hand is kept in memory
+   by gcc, a store-to-load chain per iteration). */
+#define FA_SUM_EXP_LOOP(EXPF)                                                   \
     FA_SIMD_REDUCTION                                                           \
-    for (j = 0; j < n; j++) {                                                   \
-        FA_T e = FA_EXP_NONPOS((SRC[j] - mx) * inv_t);                          \
-        s += e;                                                                 \
-        if (STORE) DST[j] = e;                                                  \
-    }
+    for (j = 0; j < n; j++) s += EXPF((x[j] - mx) * inv_t);
 
+/* o = EXPF((x - mx) * inv_t), then s = their sum by a second loop over the cached terms:
+   the term loop is a plain elementwise loop (as fast as an activation) and the reduction
+   a load and an add per vector; one fused loop with the float-to-double sum in it was
+   ~15% slower. */
+#define FA_TERMS_THEN_SUM(EXPF)                                                 \
+    if ((const void *)o == (const void *)x) {                                   \
+        for (j = 0; j < n; j++) o[j] = EXPF((o[j] - mx) * inv_t);               \
+    } else {                                                                    \
+        for (j = 0; j < n; j++) o[j] = EXPF((x[j] - mx) * inv_t);               \
+    }                                                                           \
+    FA_SIMD_REDUCTION                                                           \
+    for (j = 0; j < n; j++) s += o[j];
+
+/* A whole row's terms are 2^FA_TERM_SCALE e^t: normal numbers down to where the output
+   rounds to 0, so that a tiny output is rounded once (a subnormal term would be rounded,
+   then scaled), and one power of two builds each. */
 FA_INLINE int FA_NAME(fa_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t) {
     FA_T mx;
     if (FA_NAME(fa_row_max)(x, n, &mx)) return 1;
     double s = 0;
     long j;
-    if ((const void *)o == (const void *)x) { FA_SUM_EXP_LOOP(o, o, 1) }
-    else { FA_SUM_EXP_LOOP(x, o, 1) }
-    FA_T inv_s = (FA_T)(1.0 / s);
+    FA_TERMS_THEN_SUM(FA_EXP_NONPOS_SCALED)
+    FA_T inv_s = (FA_T)(1.0 / s);                 /* s >= 2^FA_TERM_SCALE: normal */
     for (j = 0; j < n; j++) o[j] = o[j] * inv_s;
     return 0;
 }
@@ -68,11 +77,55 @@ FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T i
     if (FA_NAME(fa_row_max)(x, n, &mx)) return 1;
     double s = 0;
     long j;
-    FA_SUM_EXP_LOOP(x, o, 0)
-    FA_T lse = (FA_T)FA_LOG(s);
+    FA_SUM_EXP_LOOP(FA_EXP_NONPOS_SCALED)
+    FA_T lse = (FA_T)FA_LOG(s * FA_TERM_UNSCALE);  /* exact: s >= 2^FA_TERM_SCALE */
     if ((const void *)o == (const void *)x) { for (j = 0; j < n; j++) o[j] = (o[j] - mx) * inv_t - lse; }
     else { for (j = 0; j < n; j++) o[j] = (x[j] - mx) * inv_t - lse; }
     return 0;
+}
+
+/* Short rows (n <= FA_SHORT_ROW), FA_ROW_BLOCK rows at a time, each step done for the
+   whole block before the next.  One row at a time, the chain max -> terms -> sum -> 1/sum
+   -> scale is ~120 cycles of latency (gcc adds an OpenMP SIMD sum's lanes one by one at
+   the end) that the out-of-order core cannot hide behind a 16-element row; over a block
+   the rows' chains overlap, and 1/sum (log_softmax: log sum, as log1p(sum - 1), exact
+   argument) vectorizes across rows.  xs/os: row strides.  special[r] = 1 marks a row the
+   general kernel must do (a NaN or +inf, or nothing above -inf), left untouched here;
+   returns their number. */
+#define FA_SHORT_ROW 32
+#define FA_ROW_BLOCK 64
+FA_INLINE long FA_NAME(fa_softmax_block)(const FA_T *xb, long xs, FA_T *ob, long os, long rows,
+                                         long n, FA_T inv_t, int is_log, unsigned char *special) {
+    FA_T mxs[FA_ROW_BLOCK], fin[FA_ROW_BLOCK];
+    double sums[FA_ROW_BLOCK];
+    long r, j, n_special = 0;
+    for (r = 0; r < rows; r++) {
+        special[r] = (unsigned char)FA_NAME(fa_row_max)(xb + r * xs, n, &mxs[r]);
+        n_special += special[r];
+        sums[r] = 0x1p64;
+    }
+    for (r = 0; r < rows; r++) {
+        const FA_T *x = xb + r * xs;
+        FA_T *o = ob + r * os;
+        FA_T mx = mxs[r];
+        double s = 0;
+        if (special[r]) continue;
+        if (is_log) { FA_SUM_EXP_LOOP(FA_EXP_NONPOS_SCALED) }
+        else { FA_TERMS_THEN_SUM(FA_EXP_NONPOS_SCALED) }
+        sums[r] = s;
+    }
+    for (r = 0; r < rows; r++)
+        fin[r] = (FA_T)(is_log ? fa_log1p(sums[r] * FA_TERM_UNSCALE - 1.0) : 1.0 / sums[r]);
+    for (r = 0; r < rows; r++) {
+        const FA_T *x = xb + r * xs;
+        FA_T *o = ob + r * os;
+        FA_T mx = mxs[r], f = fin[r];
+        if (special[r]) continue;
+        if (!is_log) { for (j = 0; j < n; j++) o[j] = o[j] * f; }
+        else if ((const void *)o == (const void *)x) { for (j = 0; j < n; j++) o[j] = (o[j] - mx) * inv_t - f; }
+        else { for (j = 0; j < n; j++) o[j] = (x[j] - mx) * inv_t - f; }
+    }
+    return n_special;
 }
 
 /* backward: a reduction over the row, then an elementwise pass (three aliasing cases) */
@@ -133,7 +186,8 @@ FA_INLINE void FA_NAME(fa_log_softmax_row_bwd)(const FA_T *dy, const FA_T *y, FA
    in o when store is set (softmax; 1 when the segment holds a NaN or +inf: the row is
    then special; nothing above -inf gives m = -inf, sum 0, zeros stored); after the merge,
    fa_segment_scale (softmax: o *= exp((m - max) inv_t) / sum) or fa_segment_log_softmax
-   writes the segment. */
+   writes the segment.  These terms are not scaled: a segment far below the row's max
+   would get a factor that underflows. */
 FA_INLINE int FA_NAME(fa_segment_stats)(const FA_T *x, FA_T *o, int store, long n, FA_T inv_t,
                                         FA_T *m_out, double *s_out) {
     FA_T mx;
@@ -147,9 +201,8 @@ FA_INLINE int FA_NAME(fa_segment_stats)(const FA_T *x, FA_T *o, int store, long 
         if (store) for (j = 0; j < n; j++) o[j] = 0;
         return 0;
     }
-    if (!store) { FA_SUM_EXP_LOOP(x, o, 0) }
-    else if ((const void *)o == (const void *)x) { FA_SUM_EXP_LOOP(o, o, 1) }
-    else { FA_SUM_EXP_LOOP(x, o, 1) }
+    if (store) { FA_TERMS_THEN_SUM(FA_EXP_NONPOS) }
+    else { FA_SUM_EXP_LOOP(FA_EXP_NONPOS) }
     *s_out = s;
     return 0;
 }
@@ -167,6 +220,7 @@ FA_INLINE void FA_NAME(fa_segment_log_softmax)(const FA_T *x, FA_T *o, long n, F
 }
 
 #undef FA_SUM_EXP_LOOP
+#undef FA_TERMS_THEN_SUM
 #undef FA_BWD_PASS
 #undef FA_NAME
 #undef FA_CAT

@@ -117,6 +117,20 @@ FA_INLINE float fa_expf_nonpos(float t) {
     return p * fa_pow2i_f(n1) * fa_pow2i_f(n - n1);
 }
 
+/* 2^FA_TERM_SCALE e^t for t <= 0 or -inf (the terms of a whole softmax row, whose sum is
+   then >= 2^FA_TERM_SCALE): one power of two instead of two, and normal down to the
+   clamp, so a term is rounded once more only in the final scaling.  Below the clamp the
+   term is 2^64 e^-104, which any normalisation by the sum (>= 2^64) rounds to 0. */
+#define FA_TERM_SCALE 64
+#define FA_TERM_UNSCALE 0x1p-64
+FA_INLINE float fa_expf_nonpos_scaled(float t) {
+    float tc = t < -104.0f ? -104.0f : t;
+    int32_t n;
+    float nf;
+    float r = fa_reduce_f(tc, &n, &nf);
+    return (1.0f + fa_expm1_reduced_f(r)) * fa_pow2i_f(n + FA_TERM_SCALE);
+}
+
 /* The rounding error of hi = a*a (|a| < 2^60), exactly: one FMA where the ISA has it,
    else Dekker's split a = ah + al (ah with half the significand).  Written with the FMA
    explicitly: with FMA available, gcc's default contraction would fuse the split's own
@@ -315,6 +329,15 @@ FA_INLINE double fa_exp_pow2(double x, int64_t k) {
 
 FA_INLINE double fa_exp(double x) { return fa_exp_pow2(x, 0); }
 
+/* the double fa_expf_nonpos_scaled: normal down to the clamp (e^-746 2^64 = 2^-1012) */
+FA_INLINE double fa_exp_nonpos_scaled(double t) {
+    double tc = t < -746.0 ? -746.0 : t;
+    int64_t n;
+    double nf;
+    double r = fa_reduce_d(tc, &n, &nf);
+    return (1.0 + fa_expm1_reduced_d(r)) * fa_pow2i_d(n + FA_TERM_SCALE);
+}
+
 FA_INLINE double fa_expm1(double x) {
     double q = FA_EXPM1_Q0 + x * (FA_EXPM1_Q1 + x * (FA_EXPM1_Q2 + x * (FA_EXPM1_Q3
              + x * (FA_EXPM1_Q4 + x * (FA_EXPM1_Q5 + x * (FA_EXPM1_Q6 + x * (FA_EXPM1_Q7
@@ -431,6 +454,17 @@ FA_INLINE double fa_square_err_d(double a, double hi) {
 }
 #endif
 
+/* the rounding error of hi = a*b, exactly (no overflow or underflow in a*b) */
+#if (defined(__FMA__) || defined(__AVX512F__)) && (defined(__GNUC__) || defined(__clang__))
+FA_INLINE double fa_mul_err_d(double a, double b, double hi) { return __builtin_fma(a, b, -hi); }
+#else
+FA_INLINE double fa_mul_err_d(double a, double b, double hi) {
+    double ca = 134217729.0 * a, cb = 134217729.0 * b;
+    double ah = ca - (ca - a), al = a - ah, bh = cb - (cb - b), bl = b - bh;
+    return (((ah * bh - hi) + ah * bl) + al * bh) + al * bl;
+}
+#endif
+
 /* 2^64 xhalf erfc(ax/sqrt2) for ax >= 0 (the GELU tail, xhalf = x/2; scaled to stay
    normal where the product is not subnormal; xhalf t formed by one division) with the
    exponent's z^2 = ax^2/2 taken exactly: ax^2 = hi + lo by Dekker's split, so the tail
@@ -466,6 +500,34 @@ FA_INLINE double fa_gelu_d(double x) {
                   * 5.42101086242752217e-20;   /* 2^-64 */
     double y = x < 0.0 ? tail : x - tail;                /* +-inf: tail = 0 */
     return ax < FA_ERF_XMAX ? near : y;                  /* NaN: tail is NaN */
+}
+
+/* GELU, tanh form, in double: x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3).  Below 0
+   the result is ~x e^v, which multiplies an error of v by |v| (~1500 ulp at x = -20):
+   v is formed in double-double -- x^3 and both constants with their rounding errors --
+   and e^v taken from it (fa_exp_dd_pow2, scaled by 2^64 to stay normal).  Above 0,
+   f(x) = x + f(-x) (sigmoid(v) + sigmoid(-v) = 1, v odd in x), f(-x) in [-x/2, 0]. */
+#define FA_GELU_TANH_C_HI 0.044715
+#define FA_GELU_TANH_C_LO 2.1960211427085595e-18
+#define FA_TWO_SQRT_2_OVER_PI_HI 1.5957691216057308
+#define FA_TWO_SQRT_2_OVER_PI_LO -9.96930880911092e-17
+FA_INLINE double fa_gelu_tanh_d(double x) {
+    double a = -fabs(x);
+    double ac = a < -40.0 ? -40.0 : a;                   /* f(a) rounds to -0 below */
+    double a2 = ac * ac, a2l = fa_square_err_d(ac, a2);
+    double a3 = a2 * ac, a3l = fa_mul_err_d(a2, ac, a3) + a2l * ac;
+    double p = FA_GELU_TANH_C_HI * a3;
+    double pl = fa_mul_err_d(FA_GELU_TANH_C_HI, a3, p)
+              + (FA_GELU_TANH_C_HI * a3l + FA_GELU_TANH_C_LO * a3);
+    double w = ac + p;                                   /* + its error (2Sum) */
+    double bv = w - ac;
+    double wl = ((ac - (w - bv)) + (p - bv)) + pl;
+    double v = FA_TWO_SQRT_2_OVER_PI_HI * w;
+    double vl = fa_mul_err_d(FA_TWO_SQRT_2_OVER_PI_HI, w, v)
+              + (FA_TWO_SQRT_2_OVER_PI_HI * wl + FA_TWO_SQRT_2_OVER_PI_LO * w);
+    double e = fa_exp_dd_pow2(v, vl, 64);                /* 2^64 e^v */
+    double neg = (ac * e) / (18446744073709551616.0 + e);   /* f(a) = a e^v / (1 + e^v) */
+    return x < 0.0 ? neg : x + neg;                      /* NaN: neg is NaN */
 }
 
 #endif

@@ -54,8 +54,6 @@ def _worst(x, err, over, k=5):
 _GAPS = {
     ("gelu", "der"): "cancellation of Phi(x) + x phi(x) near its zero (x ~ -0.75): ~10 ulp at "
                      "x = -0.54 where |f'| >= 1/16; needs a compensated sum",
-    ("gelu(tanh)", "fwd"): "x < 0: f ~ x e^(2u) multiplies the rounding of 2u by |2u| "
-                           "(~1300 ulp at x = -20); needs 2u in double-double",
     ("mish", "der"): "cancellation near the zero of mish' (x ~ -1.19): ~10 ulp at x = -0.94",
 }
 

@@ -179,6 +179,50 @@ def test_special_rows(log, backend, axis):
         assert not np.isnan(got[row]).any()
 
 
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("n", [1, 7, 16, 32, 33])
+@pytest.mark.parametrize("layout", ["contiguous", "row_strided", "in_place"])
+def test_short_rows_in_blocks_with_special_rows(log, n, layout, dtype, rng):
+    """Short rows go a block of rows at a time (the Cython kernel): the special rows in a
+    block (NaN, +inf, nothing above -inf) are left to the general kernel, the others
+    match the reference, in every block including a partial last one."""
+    x = (rng.standard_normal((150, n)) * 5).astype(dtype)
+    x[3, 0], x[70, :], x[149, -1] = np.nan, -np.inf, np.inf
+    if n > 1:
+        x[71, [0, n - 1]] = np.inf
+    expected = _f(log)(x, backend="numpy")
+    if layout == "row_strided":
+        wide = np.zeros((150, n + 5), dtype)
+        wide[:, :n] = x
+        got = _f(log)(wide[:, :n])
+    elif layout == "in_place":
+        got = x.copy()
+        assert _f(log)(got, out=got) is got
+    else:
+        got = _f(log)(x)
+    special = [3, 70, 71, 149]
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_array_equal(got[special], expected[special])
+    normal = np.setdiff1d(np.arange(150), special)
+    _check(got[normal], x[normal], log=log)
+
+
+def test_tiny_softmax_outputs_keep_their_subnormal_value(dtype):
+    """Outputs in the subnormal range (terms far below the row's max) are within one
+    subnormal step of the exact value, not flushed to 0, in the short-row (block) and the
+    long-row kernels."""
+    tiny = np.finfo(dtype).smallest_subnormal
+    far = [-100.0, -90.0, -87.0] if dtype == np.float32 else [-740.0, -720.0, -708.0]
+    for n in (4, 1000):
+        x = np.zeros(n)
+        x[1:4] = far
+        x[4:] = -1e4
+        got = fastact.softmax(x.astype(dtype))
+        ref = _ref64(x)
+        assert np.all(np.abs(got.astype(np.float64) - ref) <= np.maximum(tiny, 4 * np.finfo(dtype).eps * ref))
+        assert np.all(got[1:4] > 0)
+
+
 def test_empty_and_zero_d():
     for shape in [(0,), (0, 5), (5, 0), (3, 0, 2)]:
         x = np.zeros(shape, np.float32)

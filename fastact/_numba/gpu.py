@@ -104,7 +104,8 @@ def _device_math():
             return exp(x) * 2.0 ** k
 
         return pytypes.SimpleNamespace(exp=exp, expm1=expm1, log1p=log1p, tanh=math.tanh,
-                                       erfc=math.erfc, exp_pow2=exp_pow2, gelu=_gelu)
+                                       erfc=math.erfc, exp_pow2=exp_pow2, gelu=_gelu,
+                                       gelu_tanh=_gelu_tanh)
 
     @device_jit
     def exp_pow2(x, k):
@@ -112,12 +113,21 @@ def _device_math():
 
     return pytypes.SimpleNamespace(exp=math.exp, expm1=math.expm1, log1p=math.log1p,
                                    tanh=math.tanh, erfc=math.erfc, exp_pow2=exp_pow2,
-                                   gelu=device_jit(_gelu))
+                                   gelu=device_jit(_gelu), gelu_tanh=device_jit(_gelu_tanh))
 
 
 def _gelu(x):
     """x Phi(x) from CUDA's erfc (the CPU backends square the argument exactly)."""
     return x * 0.5 * math.erfc(-x * 0.70710678118654752440)
+
+
+def _gelu_tanh(x):
+    """x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3), from CUDA's exp (the CPU
+    backends form v in double-double)."""
+    v = 1.5957691216057308 * (x + 0.044715 * x * x * x)
+    e = math.exp(-abs(v))
+    r = 1.0 / (1.0 + e)
+    return x * (r if v >= 0 else e * r)
 
 
 M = _device_math()

@@ -2,7 +2,8 @@
 ``kernels/activations.pxd`` as plain Python, apart from the loops.
 
 :func:`point_functions` builds them over an elementary-math namespace ``m``
-(``exp``, ``exp_pow2``, ``expm1``, ``log1p``, ``tanh``, ``erfc``, ``gelu``) and wraps each with
+(``exp``, ``exp_pow2``, ``expm1``, ``log1p``, ``tanh``, ``erfc``, ``gelu``,
+``gelu_tanh``) and wraps each with
 ``jit``: the CPU backend passes the vectorizable functions of ``vecmath`` and
 ``register_jitable``; the CUDA backend passes device wrappers of ``math`` and
 ``cuda.jit(device=True)``.  Python semantics are those of the compiled code, so
@@ -36,7 +37,7 @@ INF = float("inf")
 def point_functions(m, jit) -> dict:
     """name -> compiled point function (see the module docstring)."""
     exp, exp_pow2, expm1, log1p, tanh, erfc = m.exp, m.exp_pow2, m.expm1, m.log1p, m.tanh, m.erfc
-    gelu = m.gelu
+    gelu, gelu_tanh = m.gelu, m.gelu_tanh
 
     # ------------------------------------------------------------ shared helpers
 
@@ -346,9 +347,7 @@ def point_functions(m, jit) -> dict:
 
     @jit
     def gelu_tanh_fwd(x, p0, p1):
-        # x/2*(1 + tanh(u)) = x*sigmoid(2u), u = sqrt(2/pi)*(x + c*x^3): no cancellation
-        u2 = 2.0 * SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x)
-        return neg_inf_to(x, x * stable_sigmoid(u2), -0.0)
+        return neg_inf_to(x, gelu_tanh(x), -0.0)
 
     @jit
     def gelu_tanh_der(x, p0, p1):

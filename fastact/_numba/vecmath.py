@@ -220,3 +220,44 @@ def gelu(x):
     tail = erfc_x_sqrt1_2_scaled(ax, 0.5 * xc) * 5.42101086242752217e-20   # 2^-64
     y = tail if x < 0.0 else x - tail
     return near if ax < ERF_XMAX else y
+
+
+GELU_TANH_C_HI = 0.044715
+GELU_TANH_C_LO = 2.1960211427085595e-18
+TWO_SQRT_2_OVER_PI_HI = 1.5957691216057308
+TWO_SQRT_2_OVER_PI_LO = -9.96930880911092e-17
+
+
+@register_jitable
+def _mul_err(a, b, hi):
+    """The rounding error of hi = a*b, exactly (Dekker's product)."""
+    ca = 134217729.0 * a
+    cb = 134217729.0 * b
+    ah = ca - (ca - a)
+    al = a - ah
+    bh = cb - (cb - b)
+    bl = b - bh
+    return (((ah * bh - hi) + ah * bl) + al * bh) + al * bl
+
+
+@register_jitable
+def gelu_tanh(x):
+    """x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3) with v in double-double below 0
+    and f(x) = x + f(-x) above (vecmath.h: fa_gelu_tanh_d)."""
+    a = -abs(x)
+    ac = -40.0 if a < -40.0 else a
+    a2 = ac * ac
+    a2l = _mul_err(ac, ac, a2)
+    a3 = a2 * ac
+    a3l = _mul_err(a2, ac, a3) + a2l * ac
+    p = GELU_TANH_C_HI * a3
+    pl = _mul_err(GELU_TANH_C_HI, a3, p) + (GELU_TANH_C_HI * a3l + GELU_TANH_C_LO * a3)
+    w = ac + p
+    bv = w - ac
+    wl = ((ac - (w - bv)) + (p - bv)) + pl
+    v = TWO_SQRT_2_OVER_PI_HI * w
+    vl = _mul_err(TWO_SQRT_2_OVER_PI_HI, w, v) + (TWO_SQRT_2_OVER_PI_HI * wl
+                                                  + TWO_SQRT_2_OVER_PI_LO * w)
+    e = exp_dd_pow2(v, vl, 64)
+    neg = (ac * e) / (18446744073709551616.0 + e)
+    return neg if x < 0.0 else x + neg
