@@ -17,6 +17,14 @@
 #define FA_SIMD_MAX
 #endif
 
+/* rows of at most this many bytes get the next row prefetched (fa_prefetch) */
+#define FA_PF_MAX_BYTES 16384
+#if defined(__GNUC__) || defined(__clang__)
+#define FA_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#else
+#define FA_PREFETCH(p) ((void)(p))
+#endif
+
 #define FA_T float
 #define FA_SFX f
 #define FA_EXP fa_expf

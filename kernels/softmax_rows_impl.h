@@ -38,6 +38,19 @@ FA_INLINE int FA_NAME(fa_row_max)(const FA_T *x, long n, FA_T *max_out) {
     return nan | (*max_out == INFINITY) | (*max_out == -INFINITY);
 }
 
+/* Ask for the next row (n elements at next; NULL: none) to be brought into L1 while this
+   one is computed on: a row starts on a new page, where the hardware prefetchers start
+   cold, so its max pass otherwise waits on memory with nothing to overlap (a third of
+   the (8192, 1024) softmax's time).  Only for rows that fit in L1 with the current one
+   (the caller's FA_PF_MAX_BYTES). */
+FA_INLINE void FA_NAME(fa_prefetch)(const FA_T *next, long n) {
+    if (next) {
+        const char *p = (const char *)next;
+        long b, bytes = n * (long)sizeof(FA_T);
+        for (b = 0; b < bytes; b += 64) FA_PREFETCH(p + b);
+    }
+}
+
 /* s = sum of EXPF((x - mx) * inv_t), nothing stored.  An OpenMP SIMD reduction: the
    partial sums stay in vector registers (a lanes array written by hand is kept in memory
    by gcc, a store-to-load chain per iteration). */
@@ -61,22 +74,26 @@ FA_INLINE int FA_NAME(fa_row_max)(const FA_T *x, long n, FA_T *max_out) {
 /* A whole row's terms are 2^FA_TERM_SCALE e^t: normal numbers down to where the output
    rounds to 0, so that a tiny output is rounded once (a subnormal term would be rounded,
    then scaled), and one power of two builds each. */
-FA_INLINE int FA_NAME(fa_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t) {
+FA_INLINE int FA_NAME(fa_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t,
+                                       const FA_T *next) {
     FA_T mx;
     if (FA_NAME(fa_row_max)(x, n, &mx)) return 1;
     double s = 0;
     long j;
+    FA_NAME(fa_prefetch)(next, n);
     FA_TERMS_THEN_SUM(FA_EXP_NONPOS_SCALED)
     FA_T inv_s = (FA_T)(1.0 / s);                 /* s >= 2^FA_TERM_SCALE: normal */
     for (j = 0; j < n; j++) o[j] = o[j] * inv_s;
     return 0;
 }
 
-FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t) {
+FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t,
+                                           const FA_T *next) {
     FA_T mx;
     if (FA_NAME(fa_row_max)(x, n, &mx)) return 1;
     double s = 0;
     long j;
+    FA_NAME(fa_prefetch)(next, n);
     FA_SUM_EXP_LOOP(FA_EXP_NONPOS_SCALED)
     FA_T lse = (FA_T)FA_LOG(s * FA_TERM_UNSCALE);  /* exact: s >= 2^FA_TERM_SCALE */
     if ((const void *)o == (const void *)x) { for (j = 0; j < n; j++) o[j] = (o[j] - mx) * inv_t - lse; }
@@ -89,13 +106,15 @@ FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T i
    -> scale is ~120 cycles of latency (gcc adds an OpenMP SIMD sum's lanes one by one at
    the end) that the out-of-order core cannot hide behind a 16-element row; over a block
    the rows' chains overlap, and 1/sum (log_softmax: log sum, as log1p(sum - 1), exact
-   argument) vectorizes across rows.  xs/os: row strides.  special[r] = 1 marks a row the
+   argument) vectorizes across rows.  xs/os: row strides; next: the next block's first
+   next_elems elements, prefetched (NULL: none).  special[r] = 1 marks a row the
    general kernel must do (a NaN or +inf, or nothing above -inf), left untouched here;
    returns their number. */
 #define FA_SHORT_ROW 32
 #define FA_ROW_BLOCK 64
 FA_INLINE long FA_NAME(fa_softmax_block)(const FA_T *xb, long xs, FA_T *ob, long os, long rows,
-                                         long n, FA_T inv_t, int is_log, unsigned char *special) {
+                                         long n, FA_T inv_t, int is_log, unsigned char *special,
+                                         const FA_T *next, long next_elems) {
     FA_T mxs[FA_ROW_BLOCK], fin[FA_ROW_BLOCK];
     double sums[FA_ROW_BLOCK];
     long r, j, n_special = 0;
@@ -104,6 +123,7 @@ FA_INLINE long FA_NAME(fa_softmax_block)(const FA_T *xb, long xs, FA_T *ob, long
         n_special += special[r];
         sums[r] = 0x1p64;
     }
+    FA_NAME(fa_prefetch)(next, next_elems);
     for (r = 0; r < rows; r++) {
         const FA_T *x = xb + r * xs;
         FA_T *o = ob + r * os;
