@@ -229,12 +229,15 @@ cdef inline floating silu_der(floating x, floating p0, floating p1) noexcept nog
         r = 1.0 / (1.0 + e)
         sig = r if x >= 0 else e * r
         return <float>neg_inf_to(<double>x, sig + clamp_abs(<double>x, 1e30) * (e * r * r), 0.0)
-    else:   # scaled by 2^64 on the negative side, as silu_fwd
+    else:   # scaled by 2^64 on the negative side, as silu_fwd; there, with e = exp(x),
+            # e (1 + x + e) / (1 + e)^2: 1 + x is exact on [-2, -0.5], so only e's own
+            # rounding meets the cancellation near the zero (x ~ -1.28) of
+            # sigmoid(x) (1 + x sigmoid(-x)), whose two products each cost an ulp there
         t = f_exp_pow2(-f_abs(x), 64)
         ef = t * INV_TWO64
         rf = one / (one + ef)
         pos = rf + clamp_abs(x, <floating>1e300) * (ef * rf * rf)
-        neg = (t * rf + clamp_abs(x, <floating>1e300) * (t * rf * rf)) * INV_TWO64
+        neg = (t * ((one + clamp_abs(x, <floating>1e300)) + ef)) * (rf * rf) * INV_TWO64
         return pos if x >= 0 else neg
 
 

@@ -50,6 +50,16 @@
 #define FA_INLINE static inline
 #endif
 
+/* A hardware FMA the code can name: the error-free products below use it, and only
+   without one may they fall back to Dekker's split (which an FMA contraction by the
+   compiler would break: gcc contracts by default wherever the target has FMA). */
+#if (defined(__GNUC__) || defined(__clang__)) && \
+    (defined(__FMA__) || defined(__AVX512F__) || defined(__FP_FAST_FMA) || defined(__FP_FAST_FMAF))
+#define FA_HAVE_FMA 1
+#else
+#define FA_HAVE_FMA 0
+#endif
+
 FA_INLINE uint32_t fa_bits_f(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
 FA_INLINE float fa_from_bits_f(uint32_t u) { float x; memcpy(&x, &u, sizeof x); return x; }
 FA_INLINE uint64_t fa_bits_d(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
@@ -135,7 +145,7 @@ FA_INLINE float fa_expf_nonpos_scaled(float t) {
    else Dekker's split a = ah + al (ah with half the significand).  Written with the FMA
    explicitly: with FMA available, gcc's default contraction would fuse the split's own
    subtractions and leave it correct only by accident. */
-#if (defined(__FMA__) || defined(__AVX512F__)) && (defined(__GNUC__) || defined(__clang__))
+#if FA_HAVE_FMA
 FA_INLINE float fa_square_err_f(float a, float hi) { return __builtin_fmaf(a, a, -hi); }
 #else
 FA_INLINE float fa_square_err_f(float a, float hi) {
@@ -148,7 +158,7 @@ FA_INLINE float fa_square_err_f(float a, float hi) {
 /* fa_fmaf(a, b, c) = a*b + c rounded once where the ISA has FMA; without it (the
    baseline build) the product is formed exactly in double, which is all the residual
    computations below need (a*b - c small and exact in double, then rounded once). */
-#if (defined(__FMA__) || defined(__AVX512F__)) && (defined(__GNUC__) || defined(__clang__))
+#if FA_HAVE_FMA
 #define fa_fmaf(a, b, c) __builtin_fmaf((a), (b), (c))
 #else
 FA_INLINE float fa_fmaf(float a, float b, float c) { return (float)((double)a * b + c); }
@@ -444,7 +454,7 @@ FA_INLINE double fa_exp_dd_pow2(double a, double b, int64_t k) {
 }
 
 /* the rounding error of hi = a*a, exactly (as fa_square_err_f) */
-#if (defined(__FMA__) || defined(__AVX512F__)) && (defined(__GNUC__) || defined(__clang__))
+#if FA_HAVE_FMA
 FA_INLINE double fa_square_err_d(double a, double hi) { return __builtin_fma(a, a, -hi); }
 #else
 FA_INLINE double fa_square_err_d(double a, double hi) {
@@ -455,7 +465,7 @@ FA_INLINE double fa_square_err_d(double a, double hi) {
 #endif
 
 /* the rounding error of hi = a*b, exactly (no overflow or underflow in a*b) */
-#if (defined(__FMA__) || defined(__AVX512F__)) && (defined(__GNUC__) || defined(__clang__))
+#if FA_HAVE_FMA
 FA_INLINE double fa_mul_err_d(double a, double b, double hi) { return __builtin_fma(a, b, -hi); }
 #else
 FA_INLINE double fa_mul_err_d(double a, double b, double hi) {

@@ -239,7 +239,7 @@ def point_functions(m, jit) -> dict:
         r = 1.0 / (1.0 + e)
         xc = clamp_abs(x, 1e300)                      # +-inf * 0 -> the limit 0
         pos = r + xc * (e * r * r)
-        neg = (t * r + xc * (t * r * r)) * INV_TWO64
+        neg = (t * ((1.0 + xc) + e)) * (r * r) * INV_TWO64   # e (1 + x + e)/(1 + e)^2
         return pos if x >= 0 else neg
 
     @jit
