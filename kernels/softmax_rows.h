@@ -29,6 +29,7 @@
 #define FA_SFX f
 #define FA_EXP fa_expf
 #define FA_EXP_NONPOS fa_expf_nonpos
+#define FA_EXP_OVERFLOW 100.0f
 #define FA_EXP_NONPOS_SCALED fa_expf_nonpos_scaled
 #define FA_LOG log
 #include "softmax_rows_impl.h"
@@ -36,6 +37,7 @@
 #undef FA_SFX
 #undef FA_EXP
 #undef FA_EXP_NONPOS
+#undef FA_EXP_OVERFLOW
 #undef FA_EXP_NONPOS_SCALED
 #undef FA_LOG
 
@@ -43,6 +45,7 @@
 #define FA_SFX d
 #define FA_EXP fa_exp
 #define FA_EXP_NONPOS fa_exp
+#define FA_EXP_OVERFLOW 1000.0
 #define FA_EXP_NONPOS_SCALED fa_exp_nonpos_scaled
 #define FA_LOG log
 #include "softmax_rows_impl.h"
@@ -50,6 +53,7 @@
 #undef FA_SFX
 #undef FA_EXP
 #undef FA_EXP_NONPOS
+#undef FA_EXP_OVERFLOW
 #undef FA_EXP_NONPOS_SCALED
 #undef FA_LOG
 

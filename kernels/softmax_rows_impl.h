@@ -188,7 +188,9 @@ FA_INLINE void FA_NAME(fa_softmax_bwd_pass)(const FA_T *dy, const FA_T *y, FA_T 
 FA_INLINE void FA_NAME(fa_log_softmax_bwd_pass)(const FA_T *dy, const FA_T *y, FA_T *o, long n,
                                                 FA_T total, FA_T inv_t) {
     long j;
-#define FA_BWD(d, yy) (((d) - FA_EXP(yy) * total) * inv_t)
+/* exp(y) of a log-probability y <= 0 by the lean exp; y above FA_EXP_OVERFLOW (where exp
+   is inf anyway) is clamped there, so any y gives what the full exp gives (NaN too) */
+#define FA_BWD(d, yy) (((d) - FA_EXP_NONPOS((yy) > FA_EXP_OVERFLOW ? FA_EXP_OVERFLOW : (yy)) * total) * inv_t)
     FA_BWD_PASS(dy, y)
 #undef FA_BWD
 }
