@@ -27,7 +27,6 @@
 
 #define FA_T float
 #define FA_SFX f
-#define FA_EXP fa_expf
 #define FA_EXP_NONPOS fa_expf_nonpos
 #define FA_EXP_OVERFLOW 100.0f
 #define FA_EXP_NONPOS_SCALED fa_expf_nonpos_scaled
@@ -35,7 +34,6 @@
 #include "softmax_rows_impl.h"
 #undef FA_T
 #undef FA_SFX
-#undef FA_EXP
 #undef FA_EXP_NONPOS
 #undef FA_EXP_OVERFLOW
 #undef FA_EXP_NONPOS_SCALED
@@ -43,7 +41,6 @@
 
 #define FA_T double
 #define FA_SFX d
-#define FA_EXP fa_exp
 #define FA_EXP_NONPOS fa_exp
 #define FA_EXP_OVERFLOW 1000.0
 #define FA_EXP_NONPOS_SCALED fa_exp_nonpos_scaled
@@ -51,7 +48,6 @@
 #include "softmax_rows_impl.h"
 #undef FA_T
 #undef FA_SFX
-#undef FA_EXP
 #undef FA_EXP_NONPOS
 #undef FA_EXP_OVERFLOW
 #undef FA_EXP_NONPOS_SCALED

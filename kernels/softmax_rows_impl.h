@@ -1,7 +1,8 @@
 /* Row kernels of the contiguous, unmasked softmax: included by softmax_rows.h once per
- * dtype with FA_T (the type), FA_SFX (name suffix), FA_EXP, FA_EXP_NONPOS (e^t for
- * t <= 0: the terms of a segment), FA_EXP_NONPOS_SCALED (2^FA_TERM_SCALE e^t for t <= 0:
- * the terms of a whole row) and FA_LOG defined.
+ * dtype with FA_T (the type), FA_SFX (name suffix), FA_EXP_NONPOS (e^t for t <= 0: the
+ * terms of a segment, exp(y) in the backward), FA_EXP_OVERFLOW (above it exp is inf),
+ * FA_EXP_NONPOS_SCALED (2^FA_TERM_SCALE e^t for t <= 0: the terms of a whole row) and
+ * FA_LOG defined.
  *
  * The max and the sums are OpenMP SIMD reductions (FA_SIMD_MAX, FA_SIMD_REDUCTION: vector
  * partial results in registers); the sums are in double.  Every loop that writes has a variant for the
@@ -71,6 +72,15 @@ FA_INLINE void FA_NAME(fa_prefetch)(const FA_T *next, long n) {
     FA_SIMD_REDUCTION                                                           \
     for (j = 0; j < n; j++) s += o[j];
 
+/* the outputs: softmax o *= F; log_softmax o = (x - mx) inv_t - F (F: log of the sum) */
+#define FA_SCALE(F) for (j = 0; j < n; j++) o[j] = o[j] * (F);
+#define FA_LOG_WRITE(F)                                                         \
+    if ((const void *)o == (const void *)x) {                                   \
+        for (j = 0; j < n; j++) o[j] = (o[j] - mx) * inv_t - (F);               \
+    } else {                                                                    \
+        for (j = 0; j < n; j++) o[j] = (x[j] - mx) * inv_t - (F);               \
+    }
+
 /* A whole row's terms are 2^FA_TERM_SCALE e^t: normal numbers down to where the output
    rounds to 0, so that a tiny output is rounded once (a subnormal term would be rounded,
    then scaled), and one power of two builds each. */
@@ -83,7 +93,7 @@ FA_INLINE int FA_NAME(fa_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t
     FA_NAME(fa_prefetch)(next, n);
     FA_TERMS_THEN_SUM(FA_EXP_NONPOS_SCALED)
     FA_T inv_s = (FA_T)(1.0 / s);                 /* s >= 2^FA_TERM_SCALE: normal */
-    for (j = 0; j < n; j++) o[j] = o[j] * inv_s;
+    FA_SCALE(inv_s)
     return 0;
 }
 
@@ -96,8 +106,7 @@ FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T i
     FA_NAME(fa_prefetch)(next, n);
     FA_SUM_EXP_LOOP(FA_EXP_NONPOS_SCALED)
     FA_T lse = (FA_T)FA_LOG(s * FA_TERM_UNSCALE);  /* exact: s >= 2^FA_TERM_SCALE */
-    if ((const void *)o == (const void *)x) { for (j = 0; j < n; j++) o[j] = (o[j] - mx) * inv_t - lse; }
-    else { for (j = 0; j < n; j++) o[j] = (x[j] - mx) * inv_t - lse; }
+    FA_LOG_WRITE(lse)
     return 0;
 }
 
@@ -141,9 +150,8 @@ FA_INLINE long FA_NAME(fa_softmax_block)(const FA_T *xb, long xs, FA_T *ob, long
         FA_T *o = ob + r * os;
         FA_T mx = mxs[r], f = fin[r];
         if (special[r]) continue;
-        if (!is_log) { for (j = 0; j < n; j++) o[j] = o[j] * f; }
-        else if ((const void *)o == (const void *)x) { for (j = 0; j < n; j++) o[j] = (o[j] - mx) * inv_t - f; }
-        else { for (j = 0; j < n; j++) o[j] = (x[j] - mx) * inv_t - f; }
+        if (is_log) { FA_LOG_WRITE(f) }
+        else { FA_SCALE(f) }
     }
     return n_special;
 }
@@ -231,18 +239,19 @@ FA_INLINE int FA_NAME(fa_segment_stats)(const FA_T *x, FA_T *o, int store, long 
 
 FA_INLINE void FA_NAME(fa_segment_scale)(FA_T *o, long n, FA_T scale) {
     long j;
-    for (j = 0; j < n; j++) o[j] = o[j] * scale;
+    FA_SCALE(scale)
 }
 
 FA_INLINE void FA_NAME(fa_segment_log_softmax)(const FA_T *x, FA_T *o, long n, FA_T mx, FA_T inv_t,
                                                FA_T lse) {
     long j;
-    if ((const void *)o == (const void *)x) { for (j = 0; j < n; j++) o[j] = (o[j] - mx) * inv_t - lse; }
-    else { for (j = 0; j < n; j++) o[j] = (x[j] - mx) * inv_t - lse; }
+    FA_LOG_WRITE(lse)
 }
 
 #undef FA_SUM_EXP_LOOP
 #undef FA_TERMS_THEN_SUM
+#undef FA_SCALE
+#undef FA_LOG_WRITE
 #undef FA_BWD_PASS
 #undef FA_NAME
 #undef FA_CAT
