@@ -190,6 +190,18 @@ def exp_dd_pow2(a, b, k):
 
 
 @register_jitable
+def _mul_err(a, b, hi):
+    """The rounding error of hi = a*b, exactly (Dekker's product)."""
+    ca = 134217729.0 * a
+    cb = 134217729.0 * b
+    ah = ca - (ca - a)
+    al = a - ah
+    bh = cb - (cb - b)
+    bl = b - bh
+    return (((ah * bh - hi) + ah * bl) + al * bh) + al * bl
+
+
+@register_jitable
 def erfc_x_sqrt1_2_scaled(ax, xhalf):
     """2^64 xhalf erfc(ax/sqrt2), ax >= 0, with z^2 = ax^2/2 exact (Dekker's split);
     xhalf t formed by one division (vecmath.h: fa_erfc_x_sqrt1_2_scaled)."""
@@ -197,11 +209,8 @@ def erfc_x_sqrt1_2_scaled(ax, xhalf):
     az = axc * 0.70710678118654752440
     azc = ERFC_ZMAX if az > ERFC_ZMAX else az
     _, q = _erfc_t_q(azc)                              # (t: xhalf/(1 + azc/2) below)
-    c = 134217729.0 * axc
-    ah = c - (c - axc)
-    al = axc - ah
     hi = axc * axc
-    lo = ((ah * ah - hi) + 2.0 * ah * al) + al * al
+    lo = _mul_err(axc, axc, hi)
     r = exp_dd_pow2(-0.5 * hi, q - 0.5 * lo, 64) * (xhalf / (1.0 + 0.5 * azc))
     r = 0.0 * xhalf if az > ERFC_ZMAX else r
     return ax if ax != ax else r
@@ -226,18 +235,6 @@ GELU_TANH_C_HI = 0.044715
 GELU_TANH_C_LO = 2.1960211427085595e-18
 TWO_SQRT_2_OVER_PI_HI = 1.5957691216057308
 TWO_SQRT_2_OVER_PI_LO = -9.96930880911092e-17
-
-
-@register_jitable
-def _mul_err(a, b, hi):
-    """The rounding error of hi = a*b, exactly (Dekker's product)."""
-    ca = 134217729.0 * a
-    cb = 134217729.0 * b
-    ah = ca - (ca - a)
-    al = a - ah
-    bh = cb - (cb - b)
-    bl = b - bh
-    return (((ah * bh - hi) + ah * bl) + al * bh) + al * bl
 
 
 @register_jitable
