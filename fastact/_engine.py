@@ -8,6 +8,8 @@ temporary that is copied into a float16 ``out`` at the end).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import _config, _kernels as _kernel_modules, _layout, _registry as reg, _validation as val, reference
@@ -225,6 +227,7 @@ def softmax(log: bool, backward: bool, args: tuple, names: tuple, axis, out, tem
     converted, buf, result = _prepare(arrays, names, out, dict(zip(names, args)))
     if buf.size == 0:
         return _finish(buf, out, result)
+    converted[0], t = _bring_temperature_into_range(converted[0], buf, t)
     if backend == "numpy":
         if backward:
             buf[...] = reference.softmax_backward(converted[0], converted[1], axis, t, m, log)
@@ -240,6 +243,24 @@ def softmax(log: bool, backward: bool, args: tuple, names: tuple, axis, out, tem
     _run_softmax(_kernels("_softmax", backend).run, kind, backward, axis, work, mask8, t,
                  _threads(n_threads, buf.size, reg.TRANSCENDENTAL))
     return _finish(buf, out, result)
+
+
+# Above these, T (or 1/T) would round to inf (or 0) in the dtype and -inf / inf (or
+# -inf * 0) make NaN rows: T is brought down by a power of two.
+_TEMPERATURE_LIMIT = {np.dtype(np.float32): 2.0 ** 100, np.dtype(np.float64): 2.0 ** 1000}
+
+
+def _bring_temperature_into_range(first, buf, t):
+    """softmax(x, T) = softmax(x 2^-k, T 2^-k) (the backward likewise with dy): for a T
+    above the dtype's limit, x (dy) scaled into ``buf`` -- the output, so in place stays
+    in place -- and the smaller T.  k is capped where the scale would underflow: there
+    every (x - max)/T is below 2^-98 either way and each term rounds to 1."""
+    limit = _TEMPERATURE_LIMIT.get(buf.dtype)
+    if limit is None or t <= limit:
+        return first, t
+    k = min(math.frexp(t / limit)[1], np.finfo(buf.dtype).maxexp)
+    np.multiply(first, buf.dtype.type(2.0 ** -k), out=buf)
+    return buf, min(t * 2.0 ** -k, limit)
 
 
 def _run_softmax(run, kind, backward, axis, work, mask8, t, nth):

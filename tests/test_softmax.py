@@ -125,6 +125,34 @@ def test_temperature_divides_x(log, backend, rng):
                                    rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_huge_temperature_is_not_nan(log, backend, dtype, rng):
+    """A temperature beyond what the dtype holds (T or 1/T would round to inf or 0 in it,
+    and -inf / inf made NaN rows) gives the limit: x (dy) and T are scaled down together."""
+    f = _f(log)
+    tiny = float(np.finfo(dtype).smallest_subnormal)
+    temps = [1e31, 1e39, 1e46, 1e300] if dtype == np.float32 else [1e301, 1.7e308]
+    for t in temps:
+        x = (rng.standard_normal((4, 6)) * 1e30).astype(dtype)
+        x[0, 1], x[1, 0], x[1, 5] = -np.inf, np.finfo(dtype).max / 2, -np.finfo(dtype).max / 2
+        mask = np.ones(x.shape, bool)
+        mask[2, 3] = False
+        for m in (None, mask):
+            got = f(x, temperature=t, mask=m, backend=backend)
+            assert not np.isnan(got).any(), (t, m is not None)
+            _check(got, x.astype(np.float64), temperature=t, mask=m, log=log)
+        inplace = x.copy()
+        f(inplace, out=inplace, temperature=t, backend=backend)
+        np.testing.assert_array_equal(inplace, f(x, temperature=t, backend=backend))
+        y = f(x, temperature=t)
+        dy = rng.standard_normal(x.shape).astype(dtype)
+        dx = f.backward(dy, y=y, temperature=t, backend=backend)
+        ref = reference.softmax_backward(dy.astype(np.float64), y.astype(np.float64), -1, t, None, log)
+        assert not np.isnan(dx).any()
+        np.testing.assert_allclose(dx, ref, rtol=1e-5, atol=4 * tiny)
+
+
 @pytest.mark.parametrize("bad", [0.0, -1.0, np.nan, np.inf])
 def test_temperature_must_be_positive_finite(bad):
     x = np.zeros((2, 3))
