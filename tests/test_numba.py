@@ -90,6 +90,32 @@ def test_second_process_loads_kernels_from_the_disk_cache(tmp_path):
     assert any((tmp_path / "cache").rglob("*.nbi"))
 
 
+_BOTH_KINDS_PROBE = """
+import numpy as np, fastact
+x = np.array([[1.0, np.inf, 2.0, np.inf], [0.0, 1.0, 2.0, 3.0]], np.float32)
+got = {{k: (fastact.log_softmax if k == "l" else fastact.softmax)(x, backend="numba")
+       for k in {order!r}}}
+if "s" in got:
+    np.testing.assert_array_equal(got["s"][0], [0, 0.5, 0, 0.5])
+if "l" in got:
+    np.testing.assert_allclose(got["l"][0], [-np.inf, np.log(0.5), -np.inf, np.log(0.5)])
+"""
+
+
+@pytest.mark.parametrize("order", ["sl", "ls"])
+def test_softmax_and_log_softmax_loaded_from_the_cache_keep_their_own_helpers(tmp_path, order):
+    """Kernels compiled in separate processes, then loaded from the disk cache into one:
+    each links its own row helpers (softmax's and log_softmax's special-row functions once
+    compiled to the same symbol name, and the first kernel loaded decided what the other
+    wrote)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
+           "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    for kinds in (order[0], order[1], order):   # each compiled alone, then both loaded
+        run = subprocess.run([sys.executable, "-c", _BOTH_KINDS_PROBE.format(order=kinds)],
+                             capture_output=True, text=True, cwd=ROOT, env=env)
+        assert run.returncode == 0, (kinds, run.stderr[-3000:])
+
+
 def test_read_only_package_directory_falls_back_to_the_user_cache(tmp_path):
     env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), "PYTHONPATH": str(ROOT)}
     _probe(tmp_path, env, textwrap.dedent(_READ_ONLY_PACKAGE))

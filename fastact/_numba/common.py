@@ -23,17 +23,29 @@ def jit_kernel(fn, name: str, signature):
 
     * a name per kernel gives each its own files (unnamed, every op would share one
       index, which processes compiling different ops at once could overwrite);
-    * the functions in the cells (element functions, row helpers) are published as
-      attributes of their module, so that they pickle by reference: pickled by value,
-      their code objects pickle differently in a process that compiled the module from
-      source and one that loaded it from ``__pycache__``, and every first run would
-      miss the cache.  The cells' ``SOURCE_STAMP`` still changes the key when any
-      source of the backend changes."""
+    * the functions in the cells (element functions, row helpers) -- and in their cells,
+      down the chain -- get names of their own and are published as attributes of their
+      module, so that they pickle by reference: pickled by value, their code objects
+      pickle differently in a process that compiled the module from source and one that
+      loaded it from ``__pycache__``, and every first run would miss the cache.  The
+      names matter beyond the cache too: a helper compiled into a kernel is a symbol
+      named after the function, and two kernels loaded from the disk cache that each
+      hold a helper of the same name (softmax's and log_softmax's ``special_row``) were
+      linked to whichever loaded first -- log_softmax then wrote softmax's special rows.
+      The cells' ``SOURCE_STAMP`` still changes the key when any source of the backend
+      changes."""
     fn.__name__ = fn.__qualname__ = name
+    _publish_closure(fn, name)
+    return numba.njit(signature, **JIT_OPTIONS)(fn)
+
+
+def _publish_closure(fn, prefix: str) -> None:
+    """Name every factory-made function reachable through ``fn``'s closure after the
+    cell that holds it (``{prefix}__{var}``, recursively) and publish it on its module."""
     for var, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
         content = cell.cell_contents
         if isinstance(content, types.FunctionType) and "<locals>" in content.__qualname__:
-            published = f"_{name}__{var}"
+            published = f"_{prefix}__{var}" if not prefix.startswith("_") else f"{prefix}__{var}"
             content.__name__ = content.__qualname__ = published
             setattr(sys.modules[content.__module__], published, content)
-    return numba.njit(signature, **JIT_OPTIONS)(fn)
+            _publish_closure(content, published)
