@@ -35,7 +35,7 @@ def jit_kernel(fn, name: str, signature):
       The cells' ``SOURCE_STAMP`` still changes the key when any source of the backend
       changes."""
     fn.__name__ = fn.__qualname__ = name
-    _publish_closure(fn, name)
+    _publish_closure(fn, "_" + name)
     return numba.njit(signature, **JIT_OPTIONS)(fn)
 
 
@@ -45,7 +45,7 @@ def _publish_closure(fn, prefix: str) -> None:
     for var, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
         content = cell.cell_contents
         if isinstance(content, types.FunctionType) and "<locals>" in content.__qualname__:
-            published = f"_{prefix}__{var}" if not prefix.startswith("_") else f"{prefix}__{var}"
+            published = f"{prefix}__{var}"
             content.__name__ = content.__qualname__ = published
             setattr(sys.modules[content.__module__], published, content)
             _publish_closure(content, published)
