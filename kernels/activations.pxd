@@ -228,7 +228,10 @@ cdef inline floating silu_der(floating x, floating p0, floating p1) noexcept nog
         e = exp_nonpos_in_double(-fabsf(x))
         r = 1.0 / (1.0 + e)
         sig = r if x >= 0 else e * r
-        return <float>neg_inf_to(<double>x, sig + clamp_abs(<double>x, 1e30) * (e * r * r), 0.0)
+        # below -120 e stops at 2^-173 (exp_nonpos_in_double), so x is held at -120
+        # there too: x e must underflow to -0 as the exact value does, not grow with x
+        return <float>neg_inf_to(<double>x, sig + clamp_abs(<double>x, 1e30) * (e * r * r)
+                                 if x >= -120 else sig - 120.0 * (e * r * r), 0.0)
     else:   # scaled by 2^64 on the negative side, as silu_fwd; there, with e = exp(x),
             # e (1 + x + e) / (1 + e)^2: 1 + x is exact on [-2, -0.5], so only e's own
             # rounding meets the cancellation near the zero (x ~ -1.28) of
