@@ -419,6 +419,31 @@ def test_long_rows_split_across_threads(log, shape, dtype, rng):
     assert np.all(np.abs(b2 - ref) <= tol), np.max(np.abs(b2 - ref) / tol)
 
 
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("length", [65_536, 70_000, 100_003])   # 4, 5 and 7 segments
+def test_long_rows_do_not_depend_on_where_the_scratch_lands(log, length, dtype, rng):
+    """The split's per-segment scratch is allocated per call; the merge must not round
+    differently with where the allocator puts it.  It did (a CI failure of the test
+    above): gcc guards the merge loop by an overlap check of the scratch arrays, and its
+    vector and scalar versions round the row's sum differently (1 ulp), so the path
+    taken hung on the distance between two separate allocations.  The scratch is now
+    one allocation.  Here the small-buffer caches are drained and refilled in different
+    orders before each call, to move the allocations around."""
+    x = (rng.standard_normal((2, length)) * 5).astype(dtype)
+    x[0, 5], x[-1, -3] = 40, -np.inf
+    f = _f(log)
+    first = f(x)
+    n_seg = -(-length // 16_384)
+    for order in [(0, 1), (1, 0), (0, 2, 1), (2, 1, 0)]:
+        for itemsize in (1, 4, 8):
+            drained = [np.empty(n_seg * itemsize, np.uint8) for _ in range(10)]
+            held = [np.empty(n_seg * itemsize, np.uint8) for _ in range(3)]
+            for k in order:
+                held[k] = None
+            np.testing.assert_array_equal(f(x, n_threads=1 + len(order) % 2), first)
+            del drained
+
+
 def _long_special_rows(n):
     """One-row arrays (each is split by both backends) of every special kind."""
     rows = {}
