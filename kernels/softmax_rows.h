@@ -31,6 +31,7 @@
 #define FA_EXP_OVERFLOW 100.0f
 #define FA_EXP_NONPOS_SCALED fa_expf_nonpos_scaled
 #define FA_LOG log
+#define FA_TINY_ROW 16
 #include "softmax_rows_impl.h"
 #undef FA_T
 #undef FA_SFX
@@ -38,6 +39,7 @@
 #undef FA_EXP_OVERFLOW
 #undef FA_EXP_NONPOS_SCALED
 #undef FA_LOG
+#undef FA_TINY_ROW
 
 #define FA_T double
 #define FA_SFX d
@@ -45,6 +47,7 @@
 #define FA_EXP_OVERFLOW 1000.0
 #define FA_EXP_NONPOS_SCALED fa_exp_nonpos_scaled
 #define FA_LOG log
+#define FA_TINY_ROW 12
 #include "softmax_rows_impl.h"
 #undef FA_T
 #undef FA_SFX
@@ -52,5 +55,6 @@
 #undef FA_EXP_OVERFLOW
 #undef FA_EXP_NONPOS_SCALED
 #undef FA_LOG
+#undef FA_TINY_ROW
 
 #endif

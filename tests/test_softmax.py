@@ -208,7 +208,7 @@ def test_special_rows(log, backend, axis):
 
 
 @pytest.mark.parametrize("log", FUNCS)
-@pytest.mark.parametrize("n", [1, 7, 16, 32, 33])
+@pytest.mark.parametrize("n", [1, 4, 7, 12, 13, 16, 17, 32, 33])
 @pytest.mark.parametrize("layout", ["contiguous", "row_strided", "in_place"])
 def test_short_rows_in_blocks_with_special_rows(log, n, layout, dtype, rng):
     """Short rows go a block of rows at a time (the Cython kernel): the special rows in a
