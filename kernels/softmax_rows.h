@@ -25,6 +25,125 @@
 #define FA_PREFETCH(p) ((void)(p))
 #endif
 
+/* The tiny-row block's transposes (softmax_rows_impl.h, fa_softmax_block_tiny) for
+   float in AVX-512 builds: 16 rows of up to 16 floats, loaded masked, transposed in
+   registers (unpack, shuffle, two 128-bit lane shuffles: 64 shuffles per 256 elements),
+   stored as columns, and back.  gcc does not vectorize the strided copy: element by
+   element it took most of a 16-element row's time. */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define FA_TINY_AVX512_F 1
+FA_INLINE void fa_transpose16_ps(__m512 v[16]) {
+    __m512 t[16];
+    int i;
+    for (i = 0; i < 8; i++) {                 /* lane-wise: a0 b0 a1 b1 | a2 b2 a3 b3 */
+        t[2 * i] = _mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]);
+    }
+    for (i = 0; i < 4; i++) {                 /* a0 b0 c0 d0 (per 128-bit lane) ... */
+        v[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        v[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        v[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        v[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (i = 0; i < 4; i++) {                 /* rows 0-7 and 8-15: columns i|i+8, i+4|i+12 */
+        t[i] = _mm512_shuffle_f32x4(v[i], v[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(v[i], v[i + 4], 0xdd);
+        t[i + 8] = _mm512_shuffle_f32x4(v[i + 8], v[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(v[i + 8], v[i + 12], 0xdd);
+    }
+    for (i = 0; i < 8; i++) {                 /* whole columns */
+        v[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        v[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    }
+}
+
+/* rows [0, rows) of the block (n <= 16 elements each, row stride xs) into the columns
+   t[j * block + r], j < n; rows past `rows` become 0 */
+FA_INLINE void fa_tiny_to_columns_f(const float *xb, long xs, long rows, long n, float *t, long block) {
+    __mmask16 m = (__mmask16)((1u << n) - 1u);
+    __m512 v[16];
+    long r0, i, j;
+    for (r0 = 0; r0 < block; r0 += 16) {
+        for (i = 0; i < 16; i++)
+            v[i] = r0 + i < rows ? _mm512_maskz_loadu_ps(m, xb + (r0 + i) * xs) : _mm512_setzero_ps();
+        fa_transpose16_ps(v);
+        for (j = 0; j < n; j++) _mm512_storeu_ps(t + j * block + r0, v[j]);
+    }
+}
+
+/* back: row r = columns t[j * block + r], j < n, to ob + r os, for r < rows not skipped */
+FA_INLINE void fa_tiny_to_rows_f(const float *t, long block, float *ob, long os, long rows, long n,
+                                 const unsigned char *skip) {
+    __mmask16 m = (__mmask16)((1u << n) - 1u);
+    __m512 v[16];
+    long r0, i, j;
+    for (r0 = 0; r0 < rows; r0 += 16) {
+        for (j = 0; j < 16; j++) v[j] = j < n ? _mm512_loadu_ps(t + j * block + r0) : _mm512_setzero_ps();
+        fa_transpose16_ps(v);
+        for (i = 0; i < 16 && r0 + i < rows; i++)
+            if (!skip[r0 + i]) _mm512_mask_storeu_ps(ob + (r0 + i) * os, m, v[i]);
+    }
+}
+
+/* the same for double: 8 x 8 tiles, a row of up to 16 elements in two column tiles */
+#define FA_TINY_AVX512_D 1
+FA_INLINE void fa_transpose8_pd(__m512d v[8]) {
+    __m512d t[8], u[8];
+    int i;
+    for (i = 0; i < 4; i++) {                 /* lane-wise: a0 b0 | a2 b2 ..., a1 b1 | ... */
+        t[2 * i] = _mm512_unpacklo_pd(v[2 * i], v[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_pd(v[2 * i], v[2 * i + 1]);
+    }
+    for (i = 0; i < 2; i++) {                 /* rows 0-3 and 4-7: columns c|c+4 */
+        u[4 * i] = _mm512_shuffle_f64x2(t[4 * i], t[4 * i + 2], 0x88);
+        u[4 * i + 1] = _mm512_shuffle_f64x2(t[4 * i + 1], t[4 * i + 3], 0x88);
+        u[4 * i + 2] = _mm512_shuffle_f64x2(t[4 * i], t[4 * i + 2], 0xdd);
+        u[4 * i + 3] = _mm512_shuffle_f64x2(t[4 * i + 1], t[4 * i + 3], 0xdd);
+    }
+    for (i = 0; i < 4; i++) {                 /* whole columns */
+        v[i] = _mm512_shuffle_f64x2(u[i], u[i + 4], 0x88);
+        v[i + 4] = _mm512_shuffle_f64x2(u[i], u[i + 4], 0xdd);
+    }
+}
+
+FA_INLINE void fa_tiny_to_columns_d(const double *xb, long xs, long rows, long n, double *t, long block) {
+    __m512d v[8];
+    long r0, c0, i, j;
+    for (c0 = 0; c0 < n; c0 += 8) {
+        long w = n - c0 < 8 ? n - c0 : 8;
+        __mmask8 m = (__mmask8)((1u << w) - 1u);
+        for (r0 = 0; r0 < block; r0 += 8) {
+            for (i = 0; i < 8; i++)
+                v[i] = r0 + i < rows ? _mm512_maskz_loadu_pd(m, xb + (r0 + i) * xs + c0)
+                                     : _mm512_setzero_pd();
+            fa_transpose8_pd(v);
+            for (j = 0; j < w; j++) _mm512_storeu_pd(t + (c0 + j) * block + r0, v[j]);
+        }
+    }
+}
+
+FA_INLINE void fa_tiny_to_rows_d(const double *t, long block, double *ob, long os, long rows, long n,
+                                 const unsigned char *skip) {
+    __m512d v[8];
+    long r0, c0, i, j;
+    for (c0 = 0; c0 < n; c0 += 8) {
+        long w = n - c0 < 8 ? n - c0 : 8;
+        __mmask8 m = (__mmask8)((1u << w) - 1u);
+        for (r0 = 0; r0 < rows; r0 += 8) {
+            for (j = 0; j < 8; j++)
+                v[j] = j < w ? _mm512_loadu_pd(t + (c0 + j) * block + r0) : _mm512_setzero_pd();
+            fa_transpose8_pd(v);
+            for (i = 0; i < 8 && r0 + i < rows; i++)
+                if (!skip[r0 + i]) _mm512_mask_storeu_pd(ob + (r0 + i) * os + c0, m, v[i]);
+        }
+    }
+}
+#else
+#define FA_TINY_AVX512_F 0
+#define FA_TINY_AVX512_D 0
+#endif
+
 #define FA_T float
 #define FA_SFX f
 #define FA_EXP_NONPOS fa_expf_nonpos
@@ -32,6 +151,7 @@
 #define FA_EXP_NONPOS_SCALED fa_expf_nonpos_scaled
 #define FA_LOG log
 #define FA_TINY_ROW 16
+#define FA_TINY_AVX512 FA_TINY_AVX512_F
 #include "softmax_rows_impl.h"
 #undef FA_T
 #undef FA_SFX
@@ -40,6 +160,7 @@
 #undef FA_EXP_NONPOS_SCALED
 #undef FA_LOG
 #undef FA_TINY_ROW
+#undef FA_TINY_AVX512
 
 #define FA_T double
 #define FA_SFX d
@@ -47,7 +168,8 @@
 #define FA_EXP_OVERFLOW 1000.0
 #define FA_EXP_NONPOS_SCALED fa_exp_nonpos_scaled
 #define FA_LOG log
-#define FA_TINY_ROW 12
+#define FA_TINY_ROW (FA_TINY_AVX512_D ? 16 : 12)
+#define FA_TINY_AVX512 FA_TINY_AVX512_D
 #include "softmax_rows_impl.h"
 #undef FA_T
 #undef FA_SFX
@@ -56,5 +178,6 @@
 #undef FA_EXP_NONPOS_SCALED
 #undef FA_LOG
 #undef FA_TINY_ROW
+#undef FA_TINY_AVX512
 
 #endif

@@ -120,9 +120,11 @@ FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T i
    vector holds is scalar code (7 ns per element at n = 4, 3 at n = 12 -- every row an
    epilogue); here every loop is whole vectors.  Rows past `rows` are padded with 0 and
    never written; special rows (as fa_softmax_block) are marked and not written.
-   FA_TINY_ROW (softmax_rows.h): 16 for float, 12 for double -- measured at (1M, n): float
-   n = 4 9.9 -> 1.5 ns per element, 12: 3.3 -> 0.82, 16: 0.80 -> 0.78; double 12: 3.6 ->
-   1.5, 16: 1.13 -> 1.19 (so 16 stays with the row-wise block). */
+   FA_TINY_ROW (softmax_rows.h) is 16, 12 for double without AVX-512 (with scalar
+   transposes double n = 16 was slower than the row-wise block).  Softmax at (1M, n), 1
+   thread, raw kernels, row-wise block -> this (AVX-512 transposes), ns per element:
+   float n = 1 21.9 -> 1.9, 4 7.5 -> 0.74, 8 3.6 -> 0.51, 12 3.2 -> 0.44, 16 0.80 ->
+   0.41; double 4 6.0 -> 1.0, 8 3.1 -> 0.97, 12 2.8 -> 0.95, 16 1.12 -> 0.95. */
 FA_INLINE long FA_NAME(fa_softmax_block_tiny)(const FA_T *xb, long xs, FA_T *ob, long os, long rows,
                                               long n, FA_T inv_t, int is_log,
                                               unsigned char *special) {
@@ -130,11 +132,15 @@ FA_INLINE long FA_NAME(fa_softmax_block_tiny)(const FA_T *xb, long xs, FA_T *ob,
     double sums[FA_ROW_BLOCK];
     unsigned char bad[FA_ROW_BLOCK];
     long r, j, n_special = 0;
+#if FA_TINY_AVX512
+    FA_NAME(fa_tiny_to_columns)(xb, xs, rows, n, t, FA_ROW_BLOCK);
+#else
     for (j = 0; j < n; j++) {
         FA_T *c = t + j * FA_ROW_BLOCK;
         for (r = 0; r < rows; r++) c[r] = xb[r * xs + j];
         for (r = rows; r < FA_ROW_BLOCK; r++) c[r] = 0;
     }
+#endif
     for (r = 0; r < FA_ROW_BLOCK; r++) { mxs[r] = -INFINITY; bad[r] = 0; sums[r] = 0; }
     for (j = 0; j < n; j++) {
         const FA_T *c = t + j * FA_ROW_BLOCK;
@@ -172,10 +178,14 @@ FA_INLINE long FA_NAME(fa_softmax_block_tiny)(const FA_T *xb, long xs, FA_T *ob,
             for (r = 0; r < FA_ROW_BLOCK; r++) c[r] = c[r] * fin[r];
         }
     }
+#if FA_TINY_AVX512
+    FA_NAME(fa_tiny_to_rows)(t, FA_ROW_BLOCK, ob, os, rows, n, bad);
+#else
     for (r = 0; r < rows; r++) {
         if (bad[r]) continue;
         for (j = 0; j < n; j++) ob[r * os + j] = t[j * FA_ROW_BLOCK + r];
     }
+#endif
     return n_special;
 }
 
