@@ -26,7 +26,7 @@
 #endif
 
 /* The tiny-row block's transposes (softmax_rows_impl.h, fa_softmax_block_tiny) for
-   float in AVX-512 builds: 16 rows of up to 16 floats, loaded masked, transposed in
+   float in AVX-512 builds: 16 rows by 16 columns, loaded masked, transposed in
    registers (unpack, shuffle, two 128-bit lane shuffles: 64 shuffles per 256 elements),
    stored as columns, and back.  gcc does not vectorize the strided copy: element by
    element it took most of a 16-element row's time. */
@@ -58,31 +58,39 @@ FA_INLINE void fa_transpose16_ps(__m512 v[16]) {
     }
 }
 
-/* rows [0, rows) of the block (n <= 16 elements each, row stride xs) into the columns
-   t[j * block + r], j < n; rows past `rows` become 0 */
+/* rows [0, rows) of the block (row stride xs) into the columns t[j * block + r], j < n,
+   16 columns at a time; rows past `rows` become 0 */
 FA_INLINE void fa_tiny_to_columns_f(const float *xb, long xs, long rows, long n, float *t, long block) {
-    __mmask16 m = (__mmask16)((1u << n) - 1u);
     __m512 v[16];
-    long r0, i, j;
-    for (r0 = 0; r0 < block; r0 += 16) {
-        for (i = 0; i < 16; i++)
-            v[i] = r0 + i < rows ? _mm512_maskz_loadu_ps(m, xb + (r0 + i) * xs) : _mm512_setzero_ps();
-        fa_transpose16_ps(v);
-        for (j = 0; j < n; j++) _mm512_storeu_ps(t + j * block + r0, v[j]);
+    long r0, c0, i, j;
+    for (c0 = 0; c0 < n; c0 += 16) {
+        long w = n - c0 < 16 ? n - c0 : 16;
+        __mmask16 m = (__mmask16)((1u << w) - 1u);
+        for (r0 = 0; r0 < block; r0 += 16) {
+            for (i = 0; i < 16; i++)
+                v[i] = r0 + i < rows ? _mm512_maskz_loadu_ps(m, xb + (r0 + i) * xs + c0)
+                                     : _mm512_setzero_ps();
+            fa_transpose16_ps(v);
+            for (j = 0; j < w; j++) _mm512_storeu_ps(t + (c0 + j) * block + r0, v[j]);
+        }
     }
 }
 
 /* back: row r = columns t[j * block + r], j < n, to ob + r os, for r < rows not skipped */
 FA_INLINE void fa_tiny_to_rows_f(const float *t, long block, float *ob, long os, long rows, long n,
                                  const unsigned char *skip) {
-    __mmask16 m = (__mmask16)((1u << n) - 1u);
     __m512 v[16];
-    long r0, i, j;
-    for (r0 = 0; r0 < rows; r0 += 16) {
-        for (j = 0; j < 16; j++) v[j] = j < n ? _mm512_loadu_ps(t + j * block + r0) : _mm512_setzero_ps();
-        fa_transpose16_ps(v);
-        for (i = 0; i < 16 && r0 + i < rows; i++)
-            if (!skip[r0 + i]) _mm512_mask_storeu_ps(ob + (r0 + i) * os, m, v[i]);
+    long r0, c0, i, j;
+    for (c0 = 0; c0 < n; c0 += 16) {
+        long w = n - c0 < 16 ? n - c0 : 16;
+        __mmask16 m = (__mmask16)((1u << w) - 1u);
+        for (r0 = 0; r0 < rows; r0 += 16) {
+            for (j = 0; j < 16; j++)
+                v[j] = j < w ? _mm512_loadu_ps(t + (c0 + j) * block + r0) : _mm512_setzero_ps();
+            fa_transpose16_ps(v);
+            for (i = 0; i < 16 && r0 + i < rows; i++)
+                if (!skip[r0 + i]) _mm512_mask_storeu_ps(ob + (r0 + i) * os + c0, m, v[i]);
+        }
     }
 }
 
@@ -150,7 +158,7 @@ FA_INLINE void fa_tiny_to_rows_d(const double *t, long block, double *ob, long o
 #define FA_EXP_OVERFLOW 100.0f
 #define FA_EXP_NONPOS_SCALED fa_expf_nonpos_scaled
 #define FA_LOG log
-#define FA_TINY_ROW 16
+#define FA_TINY_ROW (FA_TINY_AVX512_F ? 32 : 16)
 #define FA_TINY_AVX512 FA_TINY_AVX512_F
 #include "softmax_rows_impl.h"
 #undef FA_T
@@ -168,7 +176,7 @@ FA_INLINE void fa_tiny_to_rows_d(const double *t, long block, double *ob, long o
 #define FA_EXP_OVERFLOW 1000.0
 #define FA_EXP_NONPOS_SCALED fa_exp_nonpos_scaled
 #define FA_LOG log
-#define FA_TINY_ROW (FA_TINY_AVX512_D ? 16 : 12)
+#define FA_TINY_ROW (FA_TINY_AVX512_D ? 32 : 12)
 #define FA_TINY_AVX512 FA_TINY_AVX512_D
 #include "softmax_rows_impl.h"
 #undef FA_T

@@ -120,11 +120,12 @@ FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T i
    vector holds is scalar code (7 ns per element at n = 4, 3 at n = 12 -- every row an
    epilogue); here every loop is whole vectors.  Rows past `rows` are padded with 0 and
    never written; special rows (as fa_softmax_block) are marked and not written.
-   FA_TINY_ROW (softmax_rows.h) is 16, 12 for double without AVX-512 (with scalar
-   transposes double n = 16 was slower than the row-wise block).  Softmax at (1M, n), 1
-   thread, raw kernels, row-wise block -> this (AVX-512 transposes), ns per element:
-   float n = 1 21.9 -> 1.9, 4 7.5 -> 0.74, 8 3.6 -> 0.51, 12 3.2 -> 0.44, 16 0.80 ->
-   0.41; double 4 6.0 -> 1.0, 8 3.1 -> 0.97, 12 2.8 -> 0.95, 16 1.12 -> 0.95. */
+   FA_TINY_ROW (softmax_rows.h): 32 in AVX-512 builds, else 16 (float) and 12 (double;
+   with scalar transposes, double n = 16 was slower than the row-wise block).  Softmax at
+   (1M, n), 1 thread, raw kernels, row-wise block -> this (AVX-512 transposes), ns per
+   element: float n = 1 21.9 -> 1.9, 4 7.5 -> 0.74, 8 3.6 -> 0.51, 12 3.2 -> 0.44,
+   16 0.80 -> 0.41, 20 1.9 -> 0.47, 32 0.67 -> 0.48; double 4 6.0 -> 1.0, 8 3.1 -> 0.97,
+   12 2.8 -> 0.95, 16 1.12 -> 0.95, 20 2.4 -> 1.4. */
 FA_INLINE long FA_NAME(fa_softmax_block_tiny)(const FA_T *xb, long xs, FA_T *ob, long os, long rows,
                                               long n, FA_T inv_t, int is_log,
                                               unsigned char *special) {

@@ -208,7 +208,7 @@ def test_special_rows(log, backend, axis):
 
 
 @pytest.mark.parametrize("log", FUNCS)
-@pytest.mark.parametrize("n", [1, 4, 7, 12, 13, 16, 17, 32, 33])
+@pytest.mark.parametrize("n", [1, 4, 7, 12, 13, 16, 17, 20, 32, 33])
 @pytest.mark.parametrize("layout", ["contiguous", "row_strided", "in_place"])
 def test_short_rows_in_blocks_with_special_rows(log, n, layout, dtype, rng):
     """Short rows go a block of rows at a time (the Cython kernel): the special rows in a
@@ -233,6 +233,20 @@ def test_short_rows_in_blocks_with_special_rows(log, n, layout, dtype, rng):
     np.testing.assert_array_equal(got[special], expected[special])
     normal = np.setdiff1d(np.arange(150), special)
     _check(got[normal], x[normal], log=log)
+
+
+@pytest.mark.parametrize("log", FUNCS)
+def test_every_short_row_length_and_row_count(log, dtype, rng):
+    """Rows of 1..33 elements (the transposed block takes up to 32, in tiles of 16 / 8
+    columns and 16 / 8 rows) and row counts around the tile and block sizes, contiguous
+    and with a row stride, match the reference."""
+    f = _f(log)
+    for n in range(1, 34):
+        for rows in (1, 7, 16, 17, 63, 65, 130):
+            x = (rng.standard_normal((rows, n + 3)) * 6).astype(dtype)
+            _check(f(x[:, :n]), x[:, :n], log=log)
+            c = np.ascontiguousarray(x[:, :n])
+            _check(f(c), c, log=log)
 
 
 def test_tiny_softmax_outputs_keep_their_subnormal_value(dtype):
