@@ -25,11 +25,12 @@
 #define FA_PREFETCH(p) ((void)(p))
 #endif
 
-/* The tiny-row block's transposes (softmax_rows_impl.h, fa_softmax_block_tiny) for
-   float in AVX-512 builds: 16 rows by 16 columns, loaded masked, transposed in
-   registers (unpack, shuffle, two 128-bit lane shuffles: 64 shuffles per 256 elements),
-   stored as columns, and back.  gcc does not vectorize the strided copy: element by
-   element it took most of a 16-element row's time. */
+/* In-register transposes for the tiny-row block's copies in AVX-512 builds
+   (softmax_rows_impl.h: fa_tiny_to_columns, fa_tiny_to_rows, fa_softmax_block_tiny):
+   16 x 16 floats by unpack, shuffle and two 128-bit lane shuffles (64 shuffles per 256
+   elements), 8 x 8 doubles likewise.  gcc does not vectorize the strided copy: element
+   by element it took most of a 16-element row's time.  FA_V* (below, per type) name the
+   vector type and intrinsics the copies use. */
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #define FA_TINY_AVX512_F 1
@@ -58,43 +59,7 @@ FA_INLINE void fa_transpose16_ps(__m512 v[16]) {
     }
 }
 
-/* rows [0, rows) of the block (row stride xs) into the columns t[j * block + r], j < n,
-   16 columns at a time; rows past `rows` become 0 */
-FA_INLINE void fa_tiny_to_columns_f(const float *xb, long xs, long rows, long n, float *t, long block) {
-    __m512 v[16];
-    long r0, c0, i, j;
-    for (c0 = 0; c0 < n; c0 += 16) {
-        long w = n - c0 < 16 ? n - c0 : 16;
-        __mmask16 m = (__mmask16)((1u << w) - 1u);
-        for (r0 = 0; r0 < block; r0 += 16) {
-            for (i = 0; i < 16; i++)
-                v[i] = r0 + i < rows ? _mm512_maskz_loadu_ps(m, xb + (r0 + i) * xs + c0)
-                                     : _mm512_setzero_ps();
-            fa_transpose16_ps(v);
-            for (j = 0; j < w; j++) _mm512_storeu_ps(t + (c0 + j) * block + r0, v[j]);
-        }
-    }
-}
-
-/* back: row r = columns t[j * block + r], j < n, to ob + r os, for r < rows not skipped */
-FA_INLINE void fa_tiny_to_rows_f(const float *t, long block, float *ob, long os, long rows, long n,
-                                 const unsigned char *skip) {
-    __m512 v[16];
-    long r0, c0, i, j;
-    for (c0 = 0; c0 < n; c0 += 16) {
-        long w = n - c0 < 16 ? n - c0 : 16;
-        __mmask16 m = (__mmask16)((1u << w) - 1u);
-        for (r0 = 0; r0 < rows; r0 += 16) {
-            for (j = 0; j < 16; j++)
-                v[j] = j < w ? _mm512_loadu_ps(t + (c0 + j) * block + r0) : _mm512_setzero_ps();
-            fa_transpose16_ps(v);
-            for (i = 0; i < 16 && r0 + i < rows; i++)
-                if (!skip[r0 + i]) _mm512_mask_storeu_ps(ob + (r0 + i) * os + c0, m, v[i]);
-        }
-    }
-}
-
-/* the same for double: 8 x 8 tiles, a row of up to 16 elements in two column tiles */
+/* the same for double: 8 x 8 tiles */
 #define FA_TINY_AVX512_D 1
 FA_INLINE void fa_transpose8_pd(__m512d v[8]) {
     __m512d t[8], u[8];
@@ -115,38 +80,6 @@ FA_INLINE void fa_transpose8_pd(__m512d v[8]) {
     }
 }
 
-FA_INLINE void fa_tiny_to_columns_d(const double *xb, long xs, long rows, long n, double *t, long block) {
-    __m512d v[8];
-    long r0, c0, i, j;
-    for (c0 = 0; c0 < n; c0 += 8) {
-        long w = n - c0 < 8 ? n - c0 : 8;
-        __mmask8 m = (__mmask8)((1u << w) - 1u);
-        for (r0 = 0; r0 < block; r0 += 8) {
-            for (i = 0; i < 8; i++)
-                v[i] = r0 + i < rows ? _mm512_maskz_loadu_pd(m, xb + (r0 + i) * xs + c0)
-                                     : _mm512_setzero_pd();
-            fa_transpose8_pd(v);
-            for (j = 0; j < w; j++) _mm512_storeu_pd(t + (c0 + j) * block + r0, v[j]);
-        }
-    }
-}
-
-FA_INLINE void fa_tiny_to_rows_d(const double *t, long block, double *ob, long os, long rows, long n,
-                                 const unsigned char *skip) {
-    __m512d v[8];
-    long r0, c0, i, j;
-    for (c0 = 0; c0 < n; c0 += 8) {
-        long w = n - c0 < 8 ? n - c0 : 8;
-        __mmask8 m = (__mmask8)((1u << w) - 1u);
-        for (r0 = 0; r0 < rows; r0 += 8) {
-            for (j = 0; j < 8; j++)
-                v[j] = j < w ? _mm512_loadu_pd(t + (c0 + j) * block + r0) : _mm512_setzero_pd();
-            fa_transpose8_pd(v);
-            for (i = 0; i < 8 && r0 + i < rows; i++)
-                if (!skip[r0 + i]) _mm512_mask_storeu_pd(ob + (r0 + i) * os + c0, m, v[i]);
-        }
-    }
-}
 #else
 #define FA_TINY_AVX512_F 0
 #define FA_TINY_AVX512_D 0
@@ -160,15 +93,18 @@ FA_INLINE void fa_tiny_to_rows_d(const double *t, long block, double *ob, long o
 #define FA_LOG log
 #define FA_TINY_ROW (FA_TINY_AVX512_F ? 32 : 16)
 #define FA_TINY_AVX512 FA_TINY_AVX512_F
-#include "softmax_rows_impl.h"
-#undef FA_T
-#undef FA_SFX
-#undef FA_EXP_NONPOS
-#undef FA_EXP_OVERFLOW
-#undef FA_EXP_NONPOS_SCALED
-#undef FA_LOG
-#undef FA_TINY_ROW
-#undef FA_TINY_AVX512
+#if FA_TINY_AVX512_F
+#define FA_V __m512
+#define FA_VW 16
+#define FA_VMASK __mmask16
+#define FA_V_ZERO _mm512_setzero_ps
+#define FA_V_LOAD _mm512_loadu_ps
+#define FA_V_LOAD_MASKED _mm512_maskz_loadu_ps
+#define FA_V_STORE _mm512_storeu_ps
+#define FA_V_STORE_MASKED _mm512_mask_storeu_ps
+#define FA_V_TRANSPOSE fa_transpose16_ps
+#endif
+#include "softmax_rows_impl.h"     /* which #undefs these parameters at its end */
 
 #define FA_T double
 #define FA_SFX d
@@ -178,14 +114,17 @@ FA_INLINE void fa_tiny_to_rows_d(const double *t, long block, double *ob, long o
 #define FA_LOG log
 #define FA_TINY_ROW (FA_TINY_AVX512_D ? 32 : 12)
 #define FA_TINY_AVX512 FA_TINY_AVX512_D
+#if FA_TINY_AVX512_D
+#define FA_V __m512d
+#define FA_VW 8
+#define FA_VMASK __mmask8
+#define FA_V_ZERO _mm512_setzero_pd
+#define FA_V_LOAD _mm512_loadu_pd
+#define FA_V_LOAD_MASKED _mm512_maskz_loadu_pd
+#define FA_V_STORE _mm512_storeu_pd
+#define FA_V_STORE_MASKED _mm512_mask_storeu_pd
+#define FA_V_TRANSPOSE fa_transpose8_pd
+#endif
 #include "softmax_rows_impl.h"
-#undef FA_T
-#undef FA_SFX
-#undef FA_EXP_NONPOS
-#undef FA_EXP_OVERFLOW
-#undef FA_EXP_NONPOS_SCALED
-#undef FA_LOG
-#undef FA_TINY_ROW
-#undef FA_TINY_AVX512
 
 #endif

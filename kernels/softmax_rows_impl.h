@@ -1,8 +1,9 @@
 /* Row kernels of the contiguous, unmasked softmax: included by softmax_rows.h once per
  * dtype with FA_T (the type), FA_SFX (name suffix), FA_EXP_NONPOS (e^t for t <= 0: the
  * terms of a segment, exp(y) in the backward), FA_EXP_OVERFLOW (above it exp is inf),
- * FA_EXP_NONPOS_SCALED (2^FA_TERM_SCALE e^t for t <= 0: the terms of a whole row) and
- * FA_LOG defined.
+ * FA_EXP_NONPOS_SCALED (2^FA_TERM_SCALE e^t for t <= 0: the terms of a whole row),
+ * FA_LOG, FA_TINY_ROW (rows this short take the transposed block) and FA_TINY_AVX512
+ * (with FA_V*: its AVX-512 copies) defined; it #undefs them at its end.
  *
  * The max and the sums are OpenMP SIMD reductions (FA_SIMD_MAX, FA_SIMD_REDUCTION: vector
  * partial results in registers); the sums are in double.  Every loop that writes has a variant for the
@@ -112,6 +113,47 @@ FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T i
 
 #define FA_SHORT_ROW 32
 #define FA_ROW_BLOCK 64
+
+#if FA_TINY_AVX512
+/* The tiny-row block's transposes in AVX-512 builds (FA_V*: softmax_rows.h): square tiles
+   of FA_VW rows by FA_VW columns, loaded masked, transposed in registers, stored. */
+
+/* rows [0, rows) of the block (row stride xs) into the columns t[j * block + r], j < n;
+   rows past `rows` become 0 */
+FA_INLINE void FA_NAME(fa_tiny_to_columns)(const FA_T *xb, long xs, long rows, long n, FA_T *t,
+                                           long block) {
+    FA_V v[FA_VW];
+    long r0, c0, i, j;
+    for (c0 = 0; c0 < n; c0 += FA_VW) {
+        long w = n - c0 < FA_VW ? n - c0 : FA_VW;
+        FA_VMASK m = (FA_VMASK)((1u << w) - 1u);
+        for (r0 = 0; r0 < block; r0 += FA_VW) {
+            for (i = 0; i < FA_VW; i++)
+                v[i] = r0 + i < rows ? FA_V_LOAD_MASKED(m, xb + (r0 + i) * xs + c0) : FA_V_ZERO();
+            FA_V_TRANSPOSE(v);
+            for (j = 0; j < w; j++) FA_V_STORE(t + (c0 + j) * block + r0, v[j]);
+        }
+    }
+}
+
+/* back: row r = columns t[j * block + r], j < n, to ob + r os, for r < rows not skipped */
+FA_INLINE void FA_NAME(fa_tiny_to_rows)(const FA_T *t, long block, FA_T *ob, long os, long rows,
+                                        long n, const unsigned char *skip) {
+    FA_V v[FA_VW];
+    long r0, c0, i, j;
+    for (c0 = 0; c0 < n; c0 += FA_VW) {
+        long w = n - c0 < FA_VW ? n - c0 : FA_VW;
+        FA_VMASK m = (FA_VMASK)((1u << w) - 1u);
+        for (r0 = 0; r0 < rows; r0 += FA_VW) {
+            for (j = 0; j < FA_VW; j++)
+                v[j] = j < w ? FA_V_LOAD(t + (c0 + j) * block + r0) : FA_V_ZERO();
+            FA_V_TRANSPOSE(v);
+            for (i = 0; i < FA_VW && r0 + i < rows; i++)
+                if (!skip[r0 + i]) FA_V_STORE_MASKED(ob + (r0 + i) * os + c0, m, v[i]);
+        }
+    }
+}
+#endif
 
 /* Very short rows (n <= FA_TINY_ROW): a block of them is transposed into
    columns t[j][r] (one row per lane) and every step runs across the FA_ROW_BLOCK rows --
@@ -339,3 +381,21 @@ FA_INLINE void FA_NAME(fa_segment_log_softmax)(const FA_T *x, FA_T *o, long n, F
 #undef FA_NAME
 #undef FA_CAT
 #undef FA_CAT_
+/* the parameters of this inclusion (softmax_rows.h) */
+#undef FA_T
+#undef FA_SFX
+#undef FA_EXP_NONPOS
+#undef FA_EXP_OVERFLOW
+#undef FA_EXP_NONPOS_SCALED
+#undef FA_LOG
+#undef FA_TINY_ROW
+#undef FA_TINY_AVX512
+#undef FA_V
+#undef FA_VW
+#undef FA_VMASK
+#undef FA_V_ZERO
+#undef FA_V_LOAD
+#undef FA_V_LOAD_MASKED
+#undef FA_V_STORE
+#undef FA_V_STORE_MASKED
+#undef FA_V_TRANSPOSE
