@@ -241,7 +241,8 @@ FA_INLINE long FA_NAME(fa_softmax_block_tiny)(const FA_T *xb, long xs, FA_T *ob,
    next_elems elements, prefetched (NULL: none).  special[r] = 1 marks a row the
    general kernel must do (a NaN or +inf, or nothing above -inf), left untouched here;
    returns their number.  Rows of at most FA_TINY_ROW elements go to the transposed block
-   above. */
+   above -- in AVX-512 builds every short row does, and the passes below serve the other
+   builds' rows of 17 (float) / 13 (double) to 32 elements. */
 FA_INLINE long FA_NAME(fa_softmax_block)(const FA_T *xb, long xs, FA_T *ob, long os, long rows,
                                          long n, FA_T inv_t, int is_log, unsigned char *special,
                                          const FA_T *next, long next_elems) {
