@@ -93,6 +93,7 @@ FA_INLINE void fa_transpose8_pd(__m512d v[8]) {
 #define FA_LOG log
 #define FA_TINY_ROW (FA_TINY_AVX512_F ? 32 : 16)
 #define FA_TINY_AVX512 FA_TINY_AVX512_F
+#define FA_LOG_TERMS_BUFFERED 1
 #if FA_TINY_AVX512_F
 #define FA_V __m512
 #define FA_VW 16
@@ -114,6 +115,7 @@ FA_INLINE void fa_transpose8_pd(__m512d v[8]) {
 #define FA_LOG log
 #define FA_TINY_ROW (FA_TINY_AVX512_D ? 32 : 12)
 #define FA_TINY_AVX512 FA_TINY_AVX512_D
+#define FA_LOG_TERMS_BUFFERED 0
 #if FA_TINY_AVX512_D
 #define FA_V __m512d
 #define FA_VW 8

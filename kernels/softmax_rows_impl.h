@@ -2,8 +2,9 @@
  * dtype with FA_T (the type), FA_SFX (name suffix), FA_EXP_NONPOS (e^t for t <= 0: the
  * terms of a segment, exp(y) in the backward), FA_EXP_OVERFLOW (above it exp is inf),
  * FA_EXP_NONPOS_SCALED (2^FA_TERM_SCALE e^t for t <= 0: the terms of a whole row),
- * FA_LOG, FA_TINY_ROW (rows this short take the transposed block) and FA_TINY_AVX512
- * (with FA_V*: its AVX-512 copies) defined; it #undefs them at its end.
+ * FA_LOG, FA_TINY_ROW (rows this short take the transposed block), FA_TINY_AVX512
+ * (with FA_V*: its AVX-512 copies) and FA_LOG_TERMS_BUFFERED (fa_log_softmax_row's
+ * terms stored, then summed) defined; it #undefs them at its end.
  *
  * The max and the sums are OpenMP SIMD reductions (FA_SIMD_MAX, FA_SIMD_REDUCTION: vector
  * partial results in registers); the sums are in double.  Every loop that writes has a variant for the
@@ -98,6 +99,7 @@ FA_INLINE int FA_NAME(fa_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t
     return 0;
 }
 
+#define FA_LOG_CHUNK 1024
 FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T inv_t,
                                            const FA_T *next) {
     FA_T mx;
@@ -105,7 +107,25 @@ FA_INLINE int FA_NAME(fa_log_softmax_row)(const FA_T *x, FA_T *o, long n, FA_T i
     double s = 0;
     long j;
     FA_NAME(fa_prefetch)(next, n);
+#if FA_LOG_TERMS_BUFFERED
+    {   /* the terms a chunk at a time through a buffer, then summed: as for softmax, the
+           term loop and the float-to-double sum each run faster alone (the output may be
+           the input: it cannot hold them).  Raw kernels, 1 thread, float: (8192, 1024)
+           0.338 -> 0.300 ns per element, (64, 32000) 0.291 -> 0.250, (16, 1M) 0.431 ->
+           0.392; for double it measured 5% slower on long rows, so double sums fused. */
+        FA_T buf[FA_LOG_CHUNK];
+        long c0, k;
+        for (c0 = 0; c0 < n; c0 += FA_LOG_CHUNK) {
+            long m = n - c0 < FA_LOG_CHUNK ? n - c0 : FA_LOG_CHUNK;
+            const FA_T *xc = x + c0;
+            for (k = 0; k < m; k++) buf[k] = FA_EXP_NONPOS_SCALED((xc[k] - mx) * inv_t);
+            FA_SIMD_REDUCTION
+            for (k = 0; k < m; k++) s += buf[k];
+        }
+    }
+#else
     FA_SUM_EXP_LOOP(FA_EXP_NONPOS_SCALED)
+#endif
     FA_T lse = (FA_T)FA_LOG(s * FA_TERM_UNSCALE);  /* exact: s >= 2^FA_TERM_SCALE */
     FA_LOG_WRITE(lse)
     return 0;
@@ -391,6 +411,7 @@ FA_INLINE void FA_NAME(fa_segment_log_softmax)(const FA_T *x, FA_T *o, long n, F
 #undef FA_LOG
 #undef FA_TINY_ROW
 #undef FA_TINY_AVX512
+#undef FA_LOG_TERMS_BUFFERED
 #undef FA_V
 #undef FA_VW
 #undef FA_VMASK
