@@ -23,7 +23,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, M_SQRT1_2, copysign, fabs, fabsf
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_erfc, fa_gelu_d, fa_gelu_tanh_d, fa_gelu_parts_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_erfc, fa_gelu_d, fa_gelu_tanh_d, fa_gelu_parts_f, fa_gelu_tanh_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -202,15 +202,16 @@ cdef inline floating softplus_der(floating x, floating beta, floating threshold)
 
 
 # silu: in float32, sigmoid(x) is subnormal below x = -87 while x*sigmoid(x) is not:
-# the product is formed from sigmoid(x)/down (``fa_sigmoid_scaled_f``) and scaled by down
-# last (one rounding, gradual underflow).  The derivative is formed in double from the
+# the product is formed from sigmoid(x)/down (``fa_sigmoid_scaled_f``, here keeping the
+# low part of exp(-|x|): the product rounds once more) and scaled by down last (gradual
+# underflow).  The derivative is formed in double from the
 # unrounded float exp.  float64 has no such tail issue in range.
 
 cdef inline floating silu_fwd(floating x, floating p0, floating p1) noexcept nogil:
     cdef float down, q, xc
     cdef double t, rd
     if floating is float:
-        q = fa_sigmoid_scaled_f(x, &down)
+        q = fa_sigmoid_scaled_f(x, 1, &down)
         xc = -120.0 if x < -120 else x           # -inf -> -0.0 (sigmoid is 2^-173 there)
         return (xc * q) * down
     else:   # 2^64 exp(-|x|) stays normal where exp(-|x|) would be subnormal (x < -708)
@@ -397,14 +398,12 @@ cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nog
 
 cdef inline floating gelu_tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:
     # x/2*(1 + tanh(u)) = x*sigmoid(2u), u = sqrt(2/pi)*(x + c*x^3): no cancellation;
-    # float in double (rounded once), double with 2u in double-double (vecmath.h)
-    cdef double xd = x
-    cdef double u2
+    # float: 2u in double split into two floats, the float sigmoid (vecmath.h); double:
+    # 2u in double-double (vecmath.h)
     if floating is float:
-        u2 = 2.0 * SQRT_2_OVER_PI * (xd + GELU_TANH_C * xd * xd * xd)
-        return <float>neg_inf_to(xd, xd * stable_sigmoid(u2), -0.0)
+        return fa_gelu_tanh_f(x)
     else:
-        return neg_inf_to(xd, fa_gelu_tanh_d(xd), -0.0)
+        return neg_inf_to(x, fa_gelu_tanh_d(x), -0.0)
 
 
 cdef inline floating gelu_tanh_der(floating x, floating p0, floating p1) noexcept nogil:

@@ -180,34 +180,70 @@ FA_INLINE float fa_exp_split_f(float t, float *s, float *down) {
     return fa_expm1_reduced_f(r);
 }
 
-/* sigmoid(x) / down for float x, ~0.6 ulp: with e = exp(-|x|) = s (1 + pm1) down
-   unrounded (fa_exp_split_f), sigmoid is 1/(1 + e) for x >= 0 and e/(1 + e) below;
-   numerator and denominator are carried as unevaluated sums (s pm1 is exact, Fast2Sum),
-   then one division whose remainder (exact by FMA) and the low parts are folded back
-   through an approximate 1/d.  (Rounding e, 1 + e and the quotient separately costs up
-   to 2.8 ulp.)  *down, a power of two (1 unless sigmoid(x) < 2^-60), is the caller's
-   to apply last, so that a product such as x sigmoid(x) rounds once even where
-   sigmoid(x) alone would be subnormal. */
-FA_INLINE float fa_sigmoid_scaled_f(float x, float *down) {
+/* (nh + nl) / (dh + dl) for dh in [1, 2] (dl, nl small): one division, its remainder
+   (exact by FMA) and the low parts folded back through an approximate 1/dh; adds
+   ~0.5 ulp to the error the inputs carry. */
+FA_INLINE float fa_div_dw_f(float nh, float nl, float dh, float dl) {
+    float q = nh / dh;
+    float rem = fa_fmaf(-q, dh, nh) - (q * dl - nl);   /* (nl = 0 folds away) */
+    float inv = 1.4117647f - 0.47058824f * dh;        /* 1/dh within 6% on [1, 2] */
+    return q + rem * inv;
+}
+
+/* sigmoid(x) / down for float x: e = exp(-|x|) = s (1 + pm1) down unrounded
+   (fa_exp_split_f) is rounded once to eh = e / down (s pm1 is exact); sigmoid is
+   1/(1 + e) for x >= 0 and e/(1 + e) below, with 1 + e / down carried as dh + dl
+   (Fast2Sum; e / down = e except below 2^-60, where 1 + e = 1) into one corrected
+   division (fa_div_dw_f).
+   - keep_e_lo = 0: <= 1.53 ulp over all floats (exhaustive sweep).  What is left is
+     the rounding of eh, <= 1/2 ulp of e relative, felt in full only in e/(1 + e).
+   - keep_e_lo = 1: <= 1.09 ulp, 15% slower: the numerator e/(1 + e) also carries eh's
+     rounding error (exact by FMA), for callers that round once more (silu).
+   (Rounding e, 1 + e and the quotient separately gives 2.8 ulp.)  *down, a power of
+   two (1 unless sigmoid(x) < 2^-60), is the caller's to apply last, so that a result
+   (or x times it) rounds once even where it is subnormal.  The selects are plain ?:
+   on the operands, which gcc turns into masked moves (written as bit masks, gcc built
+   xor chains, 12% slower). */
+FA_INLINE float fa_sigmoid_from_exp_f(float s, float pm1, float d, int pos, int keep_e_lo,
+                                      float *down) {
+    float eh = fa_fmaf(s, pm1, s);
+    float el = keep_e_lo ? fa_fmaf(s, pm1, s - eh) : 0.0f;    /* e / down = eh + el */
+    float dh = 1.0f + eh;
+    float dl = (1.0f - dh) + eh;
+    *down = pos ? 1.0f : d;
+    return fa_div_dw_f(pos ? 1.0f : eh, pos ? 0.0f : el, dh, dl);
+}
+
+FA_INLINE float fa_sigmoid_scaled_f(float x, int keep_e_lo, float *down) {
     float s, d;
     float pm1 = fa_exp_split_f(-fabsf(x), &s, &d);
-    float sp = s * pm1;
-    float eh = s + sp;                       /* e / down = eh + el */
-    float el = (s - eh) + sp;
-    /* selects by bit masks: written as ?:, gcc duplicates the division into both
-       arms (two divisions per element) */
-    uint32_t m = 0u - (uint32_t)(x >= 0.0f);          /* all ones where x >= 0 */
-    float nh = fa_from_bits_f((fa_bits_f(eh) & ~m) | (0x3f800000u & m));
-    float nl = fa_from_bits_f(fa_bits_f(el) & ~m);
-    float b = 1.0f + s;                      /* 1 + e / down = dh + dl (e / down = e */
-    float b_err = (1.0f - b) + s;            /* except below 2^-60, where 1 + e = 1) */
-    float dh = b + sp;
-    float dl = ((b - dh) + sp) + b_err;
-    float q = nh / dh;
-    float rem = fa_fmaf(-q, dh, nh) + nl - q * dl;
-    float inv = 1.4117647f - 0.47058824f * dh;        /* 1/dh within 6% on [1, 2] */
-    *down = fa_from_bits_f((fa_bits_f(d) & ~m) | (0x3f800000u & m));
-    return q + rem * inv;
+    return fa_sigmoid_from_exp_f(s, pm1, d, x >= 0.0f, keep_e_lo, down);
+}
+
+/* gelu(x) in the tanh form for float x: x/2 (1 + tanh(u)) = x sigmoid(v),
+   v = 2 sqrt(2/pi) (x + 0.044715 x^3), <= FIXME ulp over all floats.  v is formed in
+   double and split into floats v = vh + vl: below 0 the sigmoid is ~exp(v), whose
+   relative error is v's absolute error (|v| up to 120), so exp(-|vh|) from
+   fa_exp_split_f is multiplied by exp(-|v| + |vh|) = 1 + delta (|delta| <= 2^-18)
+   inside its unrounded 1 + pm1; then as silu, x times the sigmoid kept with e's low
+   part, scaled by down last.  x is clamped to [-12, 1e4] for v (below -12 the result
+   is -0.0 in float, above 1e4 the sigmoid is 1), so -inf gives -0.0 and +inf +inf. */
+/* 0.044715 and 2 sqrt(2/pi) as double-doubles (the float form uses the high parts) */
+#define FA_GELU_TANH_C_HI 0.044715
+#define FA_GELU_TANH_C_LO 2.1960211427085595e-18
+#define FA_TWO_SQRT_2_OVER_PI_HI 1.5957691216057308
+#define FA_TWO_SQRT_2_OVER_PI_LO -9.96930880911092e-17
+FA_INLINE float fa_gelu_tanh_f(float x) {
+    double xd = x < -12.0f ? -12.0 : (x > 1e4f ? 1e4 : (double)x);
+    double v = FA_TWO_SQRT_2_OVER_PI_HI * (xd + FA_GELU_TANH_C_HI * xd * xd * xd);
+    float vh = (float)v;
+    float vl = (float)(v - (double)vh);
+    float s, d, down;
+    float pm1 = fa_exp_split_f(-fabsf(vh), &s, &d);
+    float delta = vh >= 0.0f ? -vl : vl;
+    pm1 = pm1 + fa_fmaf(pm1, delta, delta);  /* (1 + pm1)(1 + delta) - 1 */
+    float q = fa_sigmoid_from_exp_f(s, pm1, d, vh >= 0.0f, 1, &down);
+    return ((x < -12.0f ? -12.0f : x) * q) * down;
 }
 
 FA_INLINE float fa_expm1f(float x) {
@@ -517,10 +553,6 @@ FA_INLINE double fa_gelu_d(double x) {
    v is formed in double-double -- x^3 and both constants with their rounding errors --
    and e^v taken from it (fa_exp_dd_pow2, scaled by 2^64 to stay normal).  Above 0,
    f(x) = x + f(-x) (sigmoid(v) + sigmoid(-v) = 1, v odd in x), f(-x) in [-x/2, 0]. */
-#define FA_GELU_TANH_C_HI 0.044715
-#define FA_GELU_TANH_C_LO 2.1960211427085595e-18
-#define FA_TWO_SQRT_2_OVER_PI_HI 1.5957691216057308
-#define FA_TWO_SQRT_2_OVER_PI_LO -9.96930880911092e-17
 FA_INLINE double fa_gelu_tanh_d(double x) {
     double a = -fabs(x);
     double ac = a < -40.0 ? -40.0 : a;                   /* f(a) rounds to -0 below */
