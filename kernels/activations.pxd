@@ -23,7 +23,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, M_SQRT1_2, copysign, fabs, fabsf
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_erfc, fa_gelu_d, fa_gelu_tanh_d, fa_gelu_parts_f, fa_gelu_tanh_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_erfc, fa_gelu_d, fa_gelu_tanh_d, fa_gelu_parts_f, fa_gelu_tanh_f, fa_silu_der_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -204,8 +204,8 @@ cdef inline floating softplus_der(floating x, floating beta, floating threshold)
 # silu: in float32, sigmoid(x) is subnormal below x = -87 while x*sigmoid(x) is not:
 # the product is formed from sigmoid(x)/down (``fa_sigmoid_scaled_f``, here keeping the
 # low part of exp(-|x|): the product rounds once more) and scaled by down last (gradual
-# underflow).  The derivative is formed in double from the
-# unrounded float exp.  float64 has no such tail issue in range.
+# underflow).  The derivative likewise, from float pairs (``fa_silu_der_f``).  float64
+# has no such tail issue in range.
 
 cdef inline floating silu_fwd(floating x, floating p0, floating p1) noexcept nogil:
     cdef float down, q, xc
@@ -223,16 +223,9 @@ cdef inline floating silu_fwd(floating x, floating p0, floating p1) noexcept nog
 cdef inline floating silu_der(floating x, floating p0, floating p1) noexcept nogil:
     # sigmoid(x) + x*sigmoid(x)*sigmoid(-x)
     cdef floating one = 1
-    cdef double e, r, sig
     cdef floating ef, rf, t, pos, neg
     if floating is float:
-        e = exp_nonpos_in_double(-fabsf(x))
-        r = 1.0 / (1.0 + e)
-        sig = r if x >= 0 else e * r
-        # below -120 e stops at 2^-173 (exp_nonpos_in_double), so x is held at -120
-        # there too: x e must underflow to -0 as the exact value does, not grow with x
-        return <float>neg_inf_to(<double>x, sig + clamp_abs(<double>x, 1e30) * (e * r * r)
-                                 if x >= -120 else sig - 120.0 * (e * r * r), 0.0)
+        return fa_silu_der_f(x)     # float pairs, one exp (vecmath.h)
     else:   # scaled by 2^64 on the negative side, as silu_fwd; there, with e = exp(x),
             # e (1 + x + e) / (1 + e)^2: 1 + x is exact on [-2, -0.5], so only e's own
             # rounding meets the cancellation near the zero (x ~ -1.28) of

@@ -32,6 +32,7 @@ cdef extern from "vecmath.h" nogil:
     double fa_gelu_tanh_d(double x)
     float fa_gelu_parts_f(float x, double* p)
     float fa_gelu_tanh_f(float x)
+    float fa_silu_der_f(float x)
     float fa_exp_split_f(float t, float* s, float* down)
     float fa_sigmoid_scaled_f(float x, int keep_e_lo, float* down)
 

@@ -24,6 +24,9 @@
  *          2 - erfc(-z) for z < 0.
  * - tanh:  |x| < 0.625: x + x^3 P(x^2); else 1 - 2e/(1+e), e = exp(-2|x|); the sign
  *          of x.
+ * - sigmoid (float): e = exp(-|x|) rounded once, 1 + e as a Fast2Sum pair, one division
+ *          whose remainder (exact by FMA) is folded back; SiLU and the tanh-form GELU
+ *          also carry e's low part in the numerator e/(1 + e).
  * - GELU parts (float): erfc(|x|/sqrt2) = exp(-x^2/2) P(s), P = erfc(z) e^(z^2) fitted
  *          in s (as for erfc), exp's argument exact: x^2 = hi + lo by Dekker's split,
  *          exp(-x^2/2) = exp(-hi/2)(1 - lo/2), scaled by 2^64 to stay normal.
@@ -220,6 +223,48 @@ FA_INLINE float fa_sigmoid_scaled_f(float x, int keep_e_lo, float *down) {
     return fa_sigmoid_from_exp_f(s, pm1, d, x >= 0.0f, keep_e_lo, down);
 }
 
+/* 1/(dh + dl) = hi + *lo for dh in [1, 2] (dl small), hi as fa_div_dw_f(1, 0, dh, dl),
+   *lo its rounding error (Fast2Sum of the quotient and its correction) */
+FA_INLINE float fa_recip_dw_f(float dh, float dl, float *lo) {
+    float q = 1.0f / dh;
+    float rem = fa_fmaf(-q, dh, 1.0f) - q * dl;
+    float corr = rem * (1.4117647f - 0.47058824f * dh);
+    float hi = q + corr;
+    *lo = (q - hi) + corr;
+    return hi;
+}
+
+/* silu'(x) = sigmoid(x) (1 + x sigmoid(-x)) for float x, <= 2.62 ulp where |silu'| >=
+   1/16 over all floats (exhaustive sweep; 2^-23 absolute below).  With e = exp(-|x|) =
+   eh + el (times down) and 1 + e = dh + dl, sigmoid(|x|) = 1/(1 + e) as a float pair
+   and sigmoid(-|x|) = e/(1 + e) by one corrected division each.  x >= 0:
+   sigmoid(x) (1 + x sigmoid(-x)), no cancellation (x sigmoid(-x) <= 0.28).  x < 0:
+   sigmoid(x) t, t = 1 + x sigmoid(-x) from both parts of the pair -- t cancels up to its
+   zero at x = -1.28, where a float sigmoid(-x) alone costs ~3 ulp (x = -0.99) --, scaled
+   by down last (gradual underflow below x = -87).  x is held to [-120, 1e4] (+inf: 1,
+   -inf: 0; finite x below -104 give -0.0, as x e^x rounds). */
+FA_INLINE float fa_silu_der_f(float x) {
+    float s, d, big_lo;
+    float pm1 = fa_exp_split_f(-fabsf(x), &s, &d);
+    float eh = fa_fmaf(s, pm1, s);
+    float el = fa_fmaf(s, pm1, s - eh);      /* e / down = eh + el exactly */
+    float dh = 1.0f + eh;
+    float dl = ((1.0f - dh) + eh) + el;
+    float big = fa_recip_dw_f(dh, dl, &big_lo);         /* sigmoid(|x|) */
+    float small = fa_div_dw_f(eh, el, dh, dl);          /* sigmoid(-|x|) / down */
+    float xc = x < -120.0f ? -120.0f : (x > 1e4f ? 1e4f : x);
+    float t_pos = fa_fmaf(xc, small, 1.0f);
+    float t_neg = fa_fmaf(xc, big_lo, fa_fmaf(xc, big, 1.0f));
+    float y = x >= 0.0f ? big * t_pos : (small * t_neg) * d;
+    return x == -INFINITY ? 0.0f : y;
+}
+
+/* 0.044715 and 2 sqrt(2/pi) as double-doubles (the float form uses the high parts) */
+#define FA_GELU_TANH_C_HI 0.044715
+#define FA_GELU_TANH_C_LO 2.1960211427085595e-18
+#define FA_TWO_SQRT_2_OVER_PI_HI 1.5957691216057308
+#define FA_TWO_SQRT_2_OVER_PI_LO -9.96930880911092e-17
+
 /* gelu(x) in the tanh form for float x: x/2 (1 + tanh(u)) = x sigmoid(v),
    v = 2 sqrt(2/pi) (x + 0.044715 x^3), <= 2.10 ulp over all floats.  v is formed in
    double and split into floats v = vh + vl: below 0 the sigmoid is ~exp(v), whose
@@ -228,11 +273,6 @@ FA_INLINE float fa_sigmoid_scaled_f(float x, int keep_e_lo, float *down) {
    inside its unrounded 1 + pm1; then as silu, x times the sigmoid kept with e's low
    part, scaled by down last.  x is clamped to [-12, 1e4] for v (below -12 the result
    is -0.0 in float, above 1e4 the sigmoid is 1), so -inf gives -0.0 and +inf +inf. */
-/* 0.044715 and 2 sqrt(2/pi) as double-doubles (the float form uses the high parts) */
-#define FA_GELU_TANH_C_HI 0.044715
-#define FA_GELU_TANH_C_LO 2.1960211427085595e-18
-#define FA_TWO_SQRT_2_OVER_PI_HI 1.5957691216057308
-#define FA_TWO_SQRT_2_OVER_PI_LO -9.96930880911092e-17
 FA_INLINE float fa_gelu_tanh_f(float x) {
     double xd = x < -12.0f ? -12.0 : (x > 1e4f ? 1e4 : (double)x);
     double v = FA_TWO_SQRT_2_OVER_PI_HI * (xd + FA_GELU_TANH_C_HI * xd * xd * xd);

@@ -13,7 +13,7 @@ from _support import (
     ABS64, DER_ABS32, DER_ABS64, DER_ULP32, DER_ULP32_TIGHT, FWD_ULP32, FWD_ULP32_TIGHT, REL64, REL64_GELU, assert_close64, assert_same_nonfinite,
     assert_ulp32, cases, dense_grid, full_params, kernel_args, rel64, specials, ulp32,
 )
-from fastact import _registry as reg, reference
+from fastact import _kernels as kernels, _registry as reg, reference
 
 # every test here runs once per compiled backend (Cython, Numba): tests/conftest.py
 pytestmark = pytest.mark.usefixtures("compiled_backend")
@@ -319,6 +319,7 @@ SWEEP_WORST = [
     ("gelu", {"approximate": "tanh"}, "fwd", -2.749760150909424, 2.10),
     ("logsigmoid", {}, "der", 1.9540444612503052, 1.43),
     ("softplus", {}, "der", -1.9540444612503052, 1.43),
+    ("silu", {}, "der", -2.226566791534424, 2.62),
 ]
 
 
@@ -326,8 +327,9 @@ SWEEP_WORST = [
 def test_sweep_worst_inputs_stay_as_documented(name, params, direction, x0, swept,
                                                compiled_backend):
     """At (and next to) each sweep's worst input the error is within the issue-4
-    contract for both backends, and is what the README table says for the Cython
-    kernels (which the sweep ran)."""
+    contract for both backends and every kernel variant, and is what the README table
+    says for the Cython kernels of the variant the sweep ran (AVX-512; the others
+    round some steps differently)."""
     x = np.array([np.nextafter(np.float32(x0), np.float32(-np.inf)), x0,
                   np.nextafter(np.float32(x0), np.float32(np.inf))], np.float32)
     f = fastact.get(name)
@@ -339,7 +341,7 @@ def test_sweep_worst_inputs_stay_as_documented(name, params, direction, x0, swep
         bound = FWD_ULP32 if params else FWD_ULP32_TIGHT.get(name, FWD_ULP32)
     got = g(x, **params)
     assert_ulp32(got, ref, bound, x=x, what=f"{name}{params} {direction}")
-    if compiled_backend == "cython":
+    if compiled_backend == "cython" and kernels.selected_variant() == "avx512":
         err = np.abs(got.astype(np.float64) - ref) / ulp32(ref)
         assert err[1] == pytest.approx(swept, abs=0.01)
 
