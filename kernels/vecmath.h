@@ -185,12 +185,21 @@ FA_INLINE float fa_exp_split_f(float t, float *s, float *down) {
 
 /* (nh + nl) / (dh + dl) for dh in [1, 2] (dl, nl small): one division, its remainder
    (exact by FMA) and the low parts folded back through an approximate 1/dh; adds
-   ~0.5 ulp to the error the inputs carry. */
-FA_INLINE float fa_div_dw_f(float nh, float nl, float dh, float dl) {
+   ~0.5 ulp to the error the inputs carry.  *lo: the result's own rounding error
+   (Fast2Sum of the quotient and its correction), for callers that need a float pair;
+   unused, it compiles away. */
+FA_INLINE float fa_div_dw_lo_f(float nh, float nl, float dh, float dl, float *lo) {
     float q = nh / dh;
     float rem = fa_fmaf(-q, dh, nh) - (q * dl - nl);   /* (nl = 0 folds away) */
-    float inv = 1.4117647f - 0.47058824f * dh;        /* 1/dh within 6% on [1, 2] */
-    return q + rem * inv;
+    float corr = rem * (1.4117647f - 0.47058824f * dh); /* 1/dh within 6% on [1, 2] */
+    float hi = q + corr;
+    *lo = (q - hi) + corr;
+    return hi;
+}
+
+FA_INLINE float fa_div_dw_f(float nh, float nl, float dh, float dl) {
+    float lo;
+    return fa_div_dw_lo_f(nh, nl, dh, dl, &lo);
 }
 
 /* sigmoid(x) / down for float x: e = exp(-|x|) = s (1 + pm1) down unrounded
@@ -223,17 +232,6 @@ FA_INLINE float fa_sigmoid_scaled_f(float x, int keep_e_lo, float *down) {
     return fa_sigmoid_from_exp_f(s, pm1, d, x >= 0.0f, keep_e_lo, down);
 }
 
-/* 1/(dh + dl) = hi + *lo for dh in [1, 2] (dl small), hi as fa_div_dw_f(1, 0, dh, dl),
-   *lo its rounding error (Fast2Sum of the quotient and its correction) */
-FA_INLINE float fa_recip_dw_f(float dh, float dl, float *lo) {
-    float q = 1.0f / dh;
-    float rem = fa_fmaf(-q, dh, 1.0f) - q * dl;
-    float corr = rem * (1.4117647f - 0.47058824f * dh);
-    float hi = q + corr;
-    *lo = (q - hi) + corr;
-    return hi;
-}
-
 /* silu'(x) = sigmoid(x) (1 + x sigmoid(-x)) for float x, <= 2.62 ulp where |silu'| >=
    1/16 over all floats (exhaustive sweep; 2^-23 absolute below).  With e = exp(-|x|) =
    eh + el (times down) and 1 + e = dh + dl, sigmoid(|x|) = 1/(1 + e) as a float pair
@@ -250,7 +248,7 @@ FA_INLINE float fa_silu_der_f(float x) {
     float el = fa_fmaf(s, pm1, s - eh);      /* e / down = eh + el exactly */
     float dh = 1.0f + eh;
     float dl = ((1.0f - dh) + eh) + el;
-    float big = fa_recip_dw_f(dh, dl, &big_lo);         /* sigmoid(|x|) */
+    float big = fa_div_dw_lo_f(1.0f, 0.0f, dh, dl, &big_lo);   /* sigmoid(|x|) */
     float small = fa_div_dw_f(eh, el, dh, dl);          /* sigmoid(-|x|) / down */
     float xc = x < -120.0f ? -120.0f : (x > 1e4f ? 1e4f : x);
     float t_pos = fa_fmaf(xc, small, 1.0f);
