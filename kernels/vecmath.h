@@ -131,13 +131,14 @@ FA_INLINE float fa_expf_nonpos(float t) {
 }
 
 /* 2^FA_TERM_SCALE e^t for t <= 0 or -inf (the terms of a whole softmax row, whose sum is
-   then >= 2^FA_TERM_SCALE): one power of two instead of two, and normal down to the
-   clamp, so a term is rounded once more only in the final scaling.  Below the clamp the
-   term is 2^64 e^-104, which any normalisation by the sum (>= 2^64) rounds to 0. */
+   then >= 2^FA_TERM_SCALE; GELU's exp(-x^2/2)): one power of two instead of two, and
+   normal down to the clamp, so a term is rounded once more only in the final scaling.
+   Below the clamp the term is 2^64 e^-120, which any normalisation by a softmax sum
+   (>= 2^64) rounds to 0, as does every GELU result that takes it.  NaN stays NaN. */
 #define FA_TERM_SCALE 64
 #define FA_TERM_UNSCALE 0x1p-64
 FA_INLINE float fa_expf_nonpos_scaled(float t) {
-    float tc = t < -104.0f ? -104.0f : t;
+    float tc = t < -120.0f ? -120.0f : t;
     int32_t n;
     float nf;
     float r = fa_reduce_f(tc, &n, &nf);
@@ -359,18 +360,10 @@ FA_INLINE float fa_gelu_parts_f(float x, double *p) {
     double od = FA_ERFCXF_P1 + s2 * (FA_ERFCXF_P3 + s2 * (FA_ERFCXF_P5 + s2 * (FA_ERFCXF_P7
               + s2 * (FA_ERFCXF_P9 + s2 * FA_ERFCXF_P11))));
     *p = ev + s * od;
-    /* x^2 = hi + lo exactly; 2^64 exp(-hi/2) with one power of two (normal down to the
-       clamp at -120, below which every caller's result is 0 in float: the same value
-       as fa_expf_pow2(-hi/2, 64) above it) */
+    /* x^2 = hi + lo exactly; 2^64 exp(-hi/2) (FA_TERM_SCALE = 64) with one power of two */
     float hi = ax * ax;
     float lo = fa_square_err_f(ax, hi);
-    float arg = -0.5f * hi;
-    float argc = arg < -120.0f ? -120.0f : arg;   /* (NaN stays NaN through r) */
-    int32_t n;
-    float nf;
-    float r = fa_reduce_f(argc, &n, &nf);
-    float e64 = (1.0f + fa_expm1_reduced_f(r)) * fa_pow2i_f(n + 64);
-    return e64 * (1.0f - 0.5f * lo);
+    return fa_expf_nonpos_scaled(-0.5f * hi) * (1.0f - 0.5f * lo);
 }
 
 /* ---------------------------------------------------------------- double */
