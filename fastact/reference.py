@@ -238,7 +238,9 @@ def softmax(x, axis=-1, temperature=1.0, mask=None, log=False):
     n_inf = np.sum(posinf, axis=axis, keepdims=True)
     safe_mx = np.where(np.isfinite(mx), mx, 0).astype(x.dtype)
     z = (xm - safe_mx) / _c(x, temperature)
-    s = np.sum(np.exp(z), axis=axis, keepdims=True)
+    # the row sum in float64, as the kernels take it (in float32, log(s) near s = 1 would
+    # lose ~|log s| / ulp(s): 1e-4 relative at s = 1 + e^-7)
+    s = np.sum(np.exp(z), axis=axis, keepdims=True, dtype=np.float64)
     if log:
         y = z - np.log(s)
         y = np.where(n_inf > 0, np.where(posinf, -np.log(np.maximum(n_inf, 1)), -np.inf), y)

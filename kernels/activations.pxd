@@ -23,7 +23,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, M_SQRT1_2, copysign, fabs, fabsf
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_erfc, fa_gelu_d, fa_gelu_tanh_d, fa_gelu_parts_f, fa_gelu_tanh_f, fa_silu_der_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_gelu_d, fa_gelu_der_d, fa_gelu_tanh_d, fa_gelu_tanh_der_d, fa_mish_der_d, fa_sigmoid_gated_der_d, fa_gelu_parts_f, fa_gelu_tanh_f, fa_silu_der_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -221,21 +221,13 @@ cdef inline floating silu_fwd(floating x, floating p0, floating p1) noexcept nog
 
 
 cdef inline floating silu_der(floating x, floating p0, floating p1) noexcept nogil:
-    # sigmoid(x) + x*sigmoid(x)*sigmoid(-x)
-    cdef floating one = 1
-    cdef floating ef, rf, t, pos, neg
+    # sigmoid(x) + x*sigmoid(x)*sigmoid(-x); float: float pairs, one exp; double: the
+    # gated-sigmoid form of vecmath.h (double-double where it cancels, x ~ -1.28), with
+    # 2^64 exp(-|x|) normal where exp(-|x|) is subnormal (x < -708)
     if floating is float:
-        return fa_silu_der_f(x)     # float pairs, one exp (vecmath.h)
-    else:   # scaled by 2^64 on the negative side, as silu_fwd; there, with e = exp(x),
-            # e (1 + x + e) / (1 + e)^2: 1 + x is exact on [-2, -0.5], so only e's own
-            # rounding meets the cancellation near the zero (x ~ -1.28) of
-            # sigmoid(x) (1 + x sigmoid(-x)), whose two products each cost an ulp there
-        t = f_exp_pow2(-f_abs(x), 64)
-        ef = t * INV_TWO64
-        rf = one / (one + ef)
-        pos = rf + clamp_abs(x, <floating>1e300) * (ef * rf * rf)
-        neg = (t * ((one + clamp_abs(x, <floating>1e300)) + ef)) * (rf * rf) * INV_TWO64
-        return pos if x >= 0 else neg
+        return fa_silu_der_f(x)
+    else:
+        return fa_sigmoid_gated_der_d(x < 0, f_exp_pow2(-f_abs(x), 64), clamp_abs(x, 1e4), 0.0)
 
 
 cdef inline double tanh_softplus_parts(double x, double* one_minus) noexcept nogil:
@@ -276,11 +268,16 @@ cdef inline floating mish_fwd(floating x, floating p0, floating p1) noexcept nog
 
 
 cdef inline floating mish_der(floating x, floating p0, floating p1) noexcept nogil:
-    # t + x*sigmoid(x)*(1 - t^2), with 1 - t^2 = d*(2 - d), d = 1 - t
-    cdef double xd = x, d
-    cdef double t = tanh_softplus_parts(xd, &d)
-    cdef double w = stable_sigmoid(xd) * (d * (2.0 - d))
-    return <floating>(t + clamp_abs(xd, 1e300) * w)
+    # t + x*sigmoid(x)*(1 - t^2), with 1 - t^2 = d*(2 - d), d = 1 - t; float: in double,
+    # rounded once.  double: the terms cancel around mish's minimum, so vecmath.h
+    # carries them as double-double pairs.
+    cdef double xd = x, d, t, w
+    if floating is float:
+        t = tanh_softplus_parts(xd, &d)
+        w = stable_sigmoid(xd) * (d * (2.0 - d))
+        return <float>(t + clamp_abs(xd, 1e300) * w)
+    else:
+        return fa_mish_der_d(xd)
 
 
 cdef inline floating tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:
@@ -376,7 +373,7 @@ cdef inline floating gelu_fwd(floating x, floating p0, floating p1) noexcept nog
 cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nogil:
     # Phi(x) + x*phi(x); float: exp(-x^2/2) (P/2 + x/sqrt(2 pi)) for x < 0,
     # 1 - exp(-x^2/2) (P/2 - x/sqrt(2 pi)) for x >= 0
-    cdef double xd = x, p, xc, neg, pos, pdf
+    cdef double xd = x, p, xc, neg, pos
     cdef float e64
     if floating is float:
         e64 = fa_gelu_parts_f(x, &p)
@@ -385,8 +382,7 @@ cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nog
         pos = 1.0 - ((0.5 * p - xc * INV_SQRT_2PI) * e64) * INV_TWO64
         return <float>nan_or(xd, neg if x < 0 else pos)
     else:
-        pdf = f_exp(-0.5 * xd * xd) * INV_SQRT_2PI
-        return 0.5 * fa_erfc(-xd * M_SQRT1_2) + clamp_abs(xd, 1e300) * pdf
+        return fa_gelu_der_d(xd)  # (x - x0) g(x) where the terms cancel (vecmath.h)
 
 
 cdef inline floating gelu_tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:
@@ -400,11 +396,16 @@ cdef inline floating gelu_tanh_fwd(floating x, floating p0, floating p1) noexcep
 
 
 cdef inline floating gelu_tanh_der(floating x, floating p0, floating p1) noexcept nogil:
-    # sigmoid(2u) + x*sigmoid'(2u)*d(2u)/dx; beyond |x| = 1e100 sigmoid' is 0 and
-    # sigmoid 0 or 1, so x is clamped there (no inf*0 from x^2 overflowing)
-    cdef double xd = clamp_abs(<double>x, 1e100)
-    cdef double u2 = 2.0 * SQRT_2_OVER_PI * (xd + GELU_TANH_C * xd * xd * xd)
-    cdef double e = exp_neg_abs(u2)
-    cdef double ss = sigmoid_prime_from_e(e)
-    cdef double du2 = 2.0 * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * xd * xd)
-    return <floating>(sigmoid_from_e(u2, e) + xd * ss * du2)
+    # sigmoid(2u) + x*sigmoid'(2u)*d(2u)/dx.  float: in double, rounded once (beyond
+    # |x| = 1e100 sigmoid' is 0 and sigmoid 0 or 1, so x is clamped there: no inf*0 from
+    # x^2 overflowing); double: 2u and x d(2u)/dx as double-double pairs (vecmath.h)
+    cdef double xd, u2, e, ss, du2
+    if floating is float:
+        xd = clamp_abs(<double>x, 1e100)
+        u2 = 2.0 * SQRT_2_OVER_PI * (xd + GELU_TANH_C * xd * xd * xd)
+        e = exp_neg_abs(u2)
+        ss = sigmoid_prime_from_e(e)
+        du2 = 2.0 * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * xd * xd)
+        return <float>(sigmoid_from_e(u2, e) + xd * ss * du2)
+    else:
+        return fa_gelu_tanh_der_d(x)

@@ -17,6 +17,9 @@ Near-minimax fits by interpolation at Chebyshev nodes, in 60-digit mpmath, of
          error (the float kernels multiply it by an exactly-argued exp(-z^2))
 * erf (double GELU near 0): erf(z) = z P(z^2) for z <= 0.75/sqrt2 (there erfc's Q cancels
          near z = 0 and costs a few ulp)
+* GELU' (double, where its two terms cancel): Phi(x) + x phi(x) = (x - x0) g(x) on
+         [-2.3, 0], x0 = -0.7518 its zero; g fitted on three pieces, each in s = x - c
+         about the piece's centre c (relative error)
 * log1p: log(1+f) = 2 atanh(s) = 2s + s z R(z),  s = f/(2+f), z = s^2 <= ((sqrt2-1)/(sqrt2+1))^2,
          R(z) = sum 2 z^k/(2k+3)
 
@@ -83,6 +86,32 @@ def p_erf(u):
     return mp.erf(z) / z if u > mp.mpf(10) ** -30 else 2 / mp.sqrt(mp.pi) * (1 - u / 3)
 
 
+def gelu_der(x):
+    return mp.ncdf(x) + x * mp.npdf(x)
+
+
+GELU_DER_X0 = mp.findroot(gelu_der, mp.mpf("-0.75"))  # the zero of GELU'
+# |GELU'| < 0.14 on [-2.3, 0]: ~10 ulp there from Phi and x phi rounded apart; below
+# -2.3 |f'| < 1/16 (an absolute bound applies) and above 0 the terms add
+GELU_DER_PIECES = (("A", mp.mpf("-2.3"), mp.mpf("-1.5")), ("B", mp.mpf("-1.5"), mp.mpf("-0.75")),
+                   ("C", mp.mpf("-0.75"), mp.mpf(0)))
+
+
+def piece_centre(a, b):
+    """The double nearest (a + b)/2: the kernels form s = x - c with that double."""
+    return mp.mpf(float((a + b) / 2))
+
+
+def g_gelu_der_about(c):
+    # s -> GELU'(c + s) / (c + s - x0); at x0 itself its derivative
+    def g(s):
+        x = c + s
+        if abs(x - GELU_DER_X0) < mp.mpf(10) ** -40:
+            return mp.npdf(x) * (2 - x * x)
+        return gelu_der(x) / (x - GELU_DER_X0)
+    return g
+
+
 def r_log(z):
     return mp.nsum(lambda k: 2 * z ** k / (2 * k + 3), [0, mp.inf])
 
@@ -98,6 +127,8 @@ FITS = [
     ("FA_ERFC_Q", q_erfc, (-1, 1), 24, ""),
     ("FA_ERFCXF_P", p_erfcx, (-1, 1), 12, ""),  # evaluated in double
     ("FA_ERF_P", p_erf, (0, ERF_XMAX ** 2 / 2), 9, ""),
+    *((f"FA_GELU_DER_G{piece}", g_gelu_der_about(piece_centre(a, b)),
+       (a - piece_centre(a, b), b - piece_centre(a, b)), 15, "") for piece, a, b in GELU_DER_PIECES),
     ("FA_LOGF_R", r_log, (0, ((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)) ** 2), 3, "f"),
     ("FA_LOG_R", r_log, (0, ((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)) ** 2), 7, ""),
 ]
@@ -128,6 +159,17 @@ def main_c():
     print(f"#define FA_ERFCXF_ZMAX {mp.nstr(ERFCXF_ZMAX, 17)}")
     print(f"#define FA_ERFCXF_TMIN {mp.nstr(ERFCXF_TMIN, 21, strip_zeros=False)}")
     print(f"#define FA_ERF_XMAX {mp.nstr(ERF_XMAX, 17)}")
+    x0_hi = mp.mpf(float(GELU_DER_X0))
+    print(f"#define FA_GELU_DER_X0_HI {mp.nstr(x0_hi, 17)}")
+    print(f"#define FA_GELU_DER_X0_LO {mp.nstr(GELU_DER_X0 - x0_hi, 17)}")
+    for piece, a, b in GELU_DER_PIECES:
+        print(f"#define FA_GELU_DER_{piece}_LO {mp.nstr(a, 17)}")
+        print(f"#define FA_GELU_DER_{piece}_MID {mp.nstr(piece_centre(a, b), 17)}")
+    print("#define FA_GELU_DER_G_TABLE { \\")
+    for piece, _, _ in GELU_DER_PIECES:
+        names = ", ".join(f"FA_GELU_DER_G{piece}{j}" for j in range(16))
+        print(f"    {{{names}}}, \\")
+    print("}")
     print("\n#endif")
 
 
@@ -145,6 +187,13 @@ def main_python():
     print(f"ERFC_ZMAX = {mp.nstr(ERFC_ZMAX, 17)}")
     print(f"ERFC_TMIN = {mp.nstr(ERFC_TMIN, 21, strip_zeros=False)}")
     print(f"ERF_XMAX = {mp.nstr(ERF_XMAX, 17)}")
+    x0_hi = mp.mpf(float(GELU_DER_X0))
+    print(f"GELU_DER_X0_HI = {mp.nstr(x0_hi, 17)}")
+    print(f"GELU_DER_X0_LO = {mp.nstr(GELU_DER_X0 - x0_hi, 17)}")
+    print("GELU_DER_LO = (" + ", ".join(mp.nstr(a, 17) for _, a, _ in GELU_DER_PIECES) + ")")
+    print("GELU_DER_MID = (" + ", ".join(mp.nstr(piece_centre(a, b), 17)
+                                         for _, a, b in GELU_DER_PIECES) + ")")
+    print("GELU_DER_G = (" + ", ".join(f"GELU_DER_G{p}" for p, _, _ in GELU_DER_PIECES) + ")")
 
 
 def main():

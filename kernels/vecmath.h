@@ -477,69 +477,8 @@ FA_INLINE double fa_tanh(double x) {
     return x != x ? x : y;
 }
 
-/* erfc(|z|) = t exp(Q(s) - z^2): t = 1/(1 + |z|/2) and Q(s), s = t mapped onto [-1, 1] */
-FA_INLINE double fa_erfc_t_q(double azc, double *q_out) {
-    double t = 1.0 / (1.0 + 0.5 * azc);
-    double s = (t - 0.5 * (1.0 + FA_ERFC_TMIN)) * (2.0 / (1.0 - FA_ERFC_TMIN));
-    double q = FA_ERFC_Q24;
-    q = FA_ERFC_Q23 + s * q; q = FA_ERFC_Q22 + s * q; q = FA_ERFC_Q21 + s * q;
-    q = FA_ERFC_Q20 + s * q; q = FA_ERFC_Q19 + s * q; q = FA_ERFC_Q18 + s * q;
-    q = FA_ERFC_Q17 + s * q; q = FA_ERFC_Q16 + s * q; q = FA_ERFC_Q15 + s * q;
-    q = FA_ERFC_Q14 + s * q; q = FA_ERFC_Q13 + s * q; q = FA_ERFC_Q12 + s * q;
-    q = FA_ERFC_Q11 + s * q; q = FA_ERFC_Q10 + s * q; q = FA_ERFC_Q9 + s * q;
-    q = FA_ERFC_Q8 + s * q; q = FA_ERFC_Q7 + s * q; q = FA_ERFC_Q6 + s * q;
-    q = FA_ERFC_Q5 + s * q; q = FA_ERFC_Q4 + s * q; q = FA_ERFC_Q3 + s * q;
-    q = FA_ERFC_Q2 + s * q; q = FA_ERFC_Q1 + s * q; q = FA_ERFC_Q0 + s * q;
-    *q_out = q;
-    return t;
-}
-
-FA_INLINE double fa_erfc(double z) {
-    /* erfc(|z|) = t exp(Q(s) - z^2), t = 1/(1 + |z|/2), s = t mapped onto [-1, 1];
-       erfc(z) = 2 - erfc(-z) for z < 0 (no cancellation: erfc(-z) <= 1) */
-    double az = z < 0.0 ? -z : z;
-    double azc = az > FA_ERFC_ZMAX ? FA_ERFC_ZMAX : az;
-    double q;
-    double t = fa_erfc_t_q(azc, &q);
-    double r = t * fa_exp(q - azc * azc);
-    r = az > FA_ERFC_ZMAX ? 0.0 : r;
-    r = z < 0.0 ? 2.0 - r : r;
-    return z != z ? z : r;
-}
-
-/* exp(a + b) 2^k (k >= 0 small, as fa_exp_pow2) for an argument given as the
-   unevaluated sum a + b (|b| below |a| or both small): the reduction
-   ((a - n ln2_hi) + b) - n ln2_lo keeps b's bits, a - n ln2_hi being exact. */
-FA_INLINE double fa_exp_dd_pow2(double a, double b, int64_t k) {
-    double x = a + b;
-    double shift = (double)k * 0.6931471805599453;
-    double xlo = -746.0 - shift, xhi = 710.0 - shift;
-    double xc = x < xlo ? xlo : x;
-    xc = xc > xhi ? xhi : xc;
-    int64_t n;
-    double nf, n1f;
-    n = fa_round_int_d(xc * FA_D_LOG2E, &nf);
-    double r = ((a - nf * FA_D_LN2_HI) + b) - nf * FA_D_LN2_LO;
-    double p = 1.0 + fa_expm1_reduced_d(r);
-    int64_t n1 = fa_round_int_d((nf + (double)k) * 0.5, &n1f);
-    double y = p * fa_pow2i_d(n1) * fa_pow2i_d(n + k - n1);
-    y = x < xlo ? 0.0 : y;
-    y = x > xhi ? INFINITY : y;
-    return x != x ? x : y;
-}
-
-/* the rounding error of hi = a*a, exactly (as fa_square_err_f) */
-#if FA_HAVE_FMA
-FA_INLINE double fa_square_err_d(double a, double hi) { return __builtin_fma(a, a, -hi); }
-#else
-FA_INLINE double fa_square_err_d(double a, double hi) {
-    double c = 134217729.0 * a;                      /* 2^27 + 1 */
-    double ah = c - (c - a), al = a - ah;
-    return ((ah * ah - hi) + 2.0 * ah * al) + al * al;
-}
-#endif
-
-/* the rounding error of hi = a*b, exactly (no overflow or underflow in a*b) */
+/* the rounding error of hi = a*b, exactly (no overflow or underflow in a*b; |a|, |b|
+   below ~1e300 for Dekker's split, where the ISA has no FMA) */
 #if FA_HAVE_FMA
 FA_INLINE double fa_mul_err_d(double a, double b, double hi) { return __builtin_fma(a, b, -hi); }
 #else
@@ -550,6 +489,70 @@ FA_INLINE double fa_mul_err_d(double a, double b, double hi) {
 }
 #endif
 
+/* a + b = s + *err exactly (Knuth's 2Sum: either operand may be the larger) */
+FA_INLINE double fa_two_sum_d(double a, double b, double *err) {
+    double s = a + b, bb = s - a;
+    *err = (a - (s - bb)) + (b - bb);
+    return s;
+}
+
+/* erfc(|z|) = t exp(Q(s) - z^2): t = 1/(1 + |z|/2) and Q(s) = q + q_lo, s = t mapped onto
+   [-1, 1].  Q ~ 1 enters an exponent, so its absolute error is the tail's relative
+   error: the last Horner step keeps its rounding errors in q_lo (~2 2^-53 otherwise). */
+FA_INLINE double fa_erfc_t_q(double azc, double *q_out, double *q_lo) {
+    double t = 1.0 / (1.0 + 0.5 * azc);
+    double s = (t - 0.5 * (1.0 + FA_ERFC_TMIN)) * (2.0 / (1.0 - FA_ERFC_TMIN));
+    double q = FA_ERFC_Q24;
+    q = FA_ERFC_Q23 + s * q; q = FA_ERFC_Q22 + s * q; q = FA_ERFC_Q21 + s * q;
+    q = FA_ERFC_Q20 + s * q; q = FA_ERFC_Q19 + s * q; q = FA_ERFC_Q18 + s * q;
+    q = FA_ERFC_Q17 + s * q; q = FA_ERFC_Q16 + s * q; q = FA_ERFC_Q15 + s * q;
+    q = FA_ERFC_Q14 + s * q; q = FA_ERFC_Q13 + s * q; q = FA_ERFC_Q12 + s * q;
+    q = FA_ERFC_Q11 + s * q; q = FA_ERFC_Q10 + s * q; q = FA_ERFC_Q9 + s * q;
+    q = FA_ERFC_Q8 + s * q; q = FA_ERFC_Q7 + s * q; q = FA_ERFC_Q6 + s * q;
+    q = FA_ERFC_Q5 + s * q; q = FA_ERFC_Q4 + s * q; q = FA_ERFC_Q3 + s * q;
+    q = FA_ERFC_Q2 + s * q; q = FA_ERFC_Q1 + s * q;
+    double m = s * q, ml = fa_mul_err_d(s, q, m);
+    double qh = fa_two_sum_d(FA_ERFC_Q0, m, q_lo);
+    *q_lo += ml;
+    *q_out = qh;
+    return t;
+}
+
+FA_INLINE double fa_erfc(double z) {
+    /* erfc(|z|) = t exp(Q(s) - z^2), t = 1/(1 + |z|/2), s = t mapped onto [-1, 1];
+       erfc(z) = 2 - erfc(-z) for z < 0 (no cancellation: erfc(-z) <= 1) */
+    double az = z < 0.0 ? -z : z;
+    double azc = az > FA_ERFC_ZMAX ? FA_ERFC_ZMAX : az;
+    double q, q_lo;
+    double t = fa_erfc_t_q(azc, &q, &q_lo);
+    double r = t * fa_exp(q - azc * azc);
+    r = az > FA_ERFC_ZMAX ? 0.0 : r;
+    r = z < 0.0 ? 2.0 - r : r;
+    return z != z ? z : r;
+}
+
+/* exp(a + b + c) 2^k (k >= 0 small, as fa_exp_pow2) for an argument given as the
+   unevaluated sum a + b + c (|c| far below 1, |b| below |a| or both small): the
+   reduction (((a - n ln2_hi) + b) + c) - n ln2_lo keeps the bits of b and c, a - n ln2_hi
+   being exact and the sums rounded at the size of the reduced argument. */
+FA_INLINE double fa_exp_dd_pow2(double a, double b, double c, int64_t k) {
+    double x = a + b;
+    double shift = (double)k * 0.6931471805599453;
+    double xlo = -746.0 - shift, xhi = 710.0 - shift;
+    double xc = x < xlo ? xlo : x;
+    xc = xc > xhi ? xhi : xc;
+    int64_t n;
+    double nf, n1f;
+    n = fa_round_int_d(xc * FA_D_LOG2E, &nf);
+    double r = (((a - nf * FA_D_LN2_HI) + b) + c) - nf * FA_D_LN2_LO;
+    double p = 1.0 + fa_expm1_reduced_d(r);
+    int64_t n1 = fa_round_int_d((nf + (double)k) * 0.5, &n1f);
+    double y = p * fa_pow2i_d(n1) * fa_pow2i_d(n + k - n1);
+    y = x < xlo ? 0.0 : y;
+    y = x > xhi ? INFINITY : y;
+    return x != x ? x : y;
+}
+
 /* 2^64 xhalf erfc(ax/sqrt2) for ax >= 0 (the GELU tail, xhalf = x/2; scaled to stay
    normal where the product is not subnormal; xhalf t formed by one division) with the
    exponent's z^2 = ax^2/2 taken exactly: ax^2 = hi + lo by Dekker's split, so the tail
@@ -559,11 +562,17 @@ FA_INLINE double fa_erfc_x_sqrt1_2_scaled(double ax, double xhalf) {
     double axc = ax > 40.0 ? 40.0 : ax;              /* erfc(40/sqrt2) < 2^-1074 */
     double az = axc * 0.70710678118654752440;
     double azc = az > FA_ERFC_ZMAX ? FA_ERFC_ZMAX : az;
-    double q;
-    fa_erfc_t_q(azc, &q);                            /* (t: xhalf/(1 + azc/2) below) */
+    double q, q_lo;
+    double t = fa_erfc_t_q(azc, &q, &q_lo);
     double hi = axc * axc;
-    double lo = fa_square_err_d(axc, hi);
-    double r = fa_exp_dd_pow2(-0.5 * hi, q - 0.5 * lo, 64) * (xhalf / (1.0 + 0.5 * azc));
+    double lo = fa_mul_err_d(axc, axc, hi);
+    /* xhalf t = xhalf/den, den = 1 + ax/(2 sqrt2) = dh + dl with the rounding errors of
+       the product and the sum in dl; 1 - dl/dh ~ exp(-dl t) joins the exponent */
+    double p = axc * 0.3535533905932738;
+    double pl = fa_mul_err_d(axc, 0.3535533905932738, p) - axc * 2.4168233283632284e-17;
+    double dl, dh = fa_two_sum_d(1.0, p, &dl);
+    dl += pl;
+    double r = fa_exp_dd_pow2(-0.5 * hi, q, (q_lo - 0.5 * lo) - dl * t, 64) * (xhalf / dh);
     r = az > FA_ERFC_ZMAX ? 0.0 * xhalf : r;
     return ax != ax ? ax : r;
 }
@@ -587,28 +596,127 @@ FA_INLINE double fa_gelu_d(double x) {
     return ax < FA_ERF_XMAX ? near : y;                  /* NaN: tail is NaN */
 }
 
-/* GELU, tanh form, in double: x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3).  Below 0
-   the result is ~x e^v, which multiplies an error of v by |v| (~1500 ulp at x = -20):
-   v is formed in double-double -- x^3 and both constants with their rounding errors --
-   and e^v taken from it (fa_exp_dd_pow2, scaled by 2^64 to stay normal).  Above 0,
-   f(x) = x + f(-x) (sigmoid(v) + sigmoid(-v) = 1, v odd in x), f(-x) in [-x/2, 0]. */
-FA_INLINE double fa_gelu_tanh_d(double x) {
-    double a = -fabs(x);
-    double ac = a < -40.0 ? -40.0 : a;                   /* f(a) rounds to -0 below */
-    double a2 = ac * ac, a2l = fa_square_err_d(ac, a2);
-    double a3 = a2 * ac, a3l = fa_mul_err_d(a2, ac, a3) + a2l * ac;
+/* GELU' = Phi(x) + x phi(x) in double.  On [-2.3, 0] the two terms cancel (f' has its
+   zero at x0 = -0.7518 and stays below 0.14 in size; Phi and x phi rounded apart cost
+   ~10 ulp): there f' = (x - x0) g(x), x0 a double-double, x - x0_hi exact near x0
+   (Sterbenz), g a polynomial in s = x - c fitted on three pieces about their centres c
+   (fit_polynomials.py).  Elsewhere the terms add (x > 0) or |f'| < 1/16, where the
+   bound is absolute. */
+FA_INLINE double fa_gelu_der_d(double x) {
+    static const double g_pieces[3][16] = FA_GELU_DER_G_TABLE;
+    double xc = x < -1e300 ? -1e300 : (x > 1e300 ? 1e300 : x);      /* +-inf * 0 -> 0 */
+    double pdf = fa_exp(-0.5 * x * x) * 0.39894228040143267794;     /* phi(x) */
+    double terms = 0.5 * fa_erfc(-x * 0.70710678118654752440) + xc * pdf;
+    int in_a = x < FA_GELU_DER_B_LO, in_b = x < FA_GELU_DER_C_LO;
+    double s = x - (in_a ? FA_GELU_DER_A_MID : (in_b ? FA_GELU_DER_B_MID : FA_GELU_DER_C_MID));
+    double g = 0.0;
+#pragma GCC unroll 16
+    for (int k = 15; k >= 0; k--)
+        g = g * s + (in_a ? g_pieces[0][k] : (in_b ? g_pieces[1][k] : g_pieces[2][k]));
+    double near_zero = ((x - FA_GELU_DER_X0_HI) - FA_GELU_DER_X0_LO) * g;
+    return (x >= FA_GELU_DER_A_LO) & (x <= 0.0) ? near_zero : terms;   /* NaN: terms */
+}
+
+/* mish'(x) = t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x)), in double.  With
+   e = exp(-|x|) it is c (P + x Q/D)/D:
+     x < 0:  c = e, P = 2 + e,  Q = 4 (1 + e),      D = 2 + e (2 + e);
+     x >= 0: c = 1, P = 1 + 2e, Q = 4 e^2 (1 + e),  D = 1 + 2e (1 + e).
+   P + x Q/D cancels around mish's minimum (x = -1.19; t and the sigmoid rounded apart
+   cost ~9 ulp there): P, D, 1/D and (below 0) Q are carried as double-double pairs, so
+   that (P + x Q/D)/D is rounded once (one division: a vector divide costs as much as the
+   rest).  x is clamped to +-1e4, where e = 0 and f' = 0 or 1 (-inf: -0, +inf: 1), so
+   that Dekker's split (no FMA) cannot overflow. */
+FA_INLINE double fa_mish_der_d(double x) {
+    double xc = x < -1e4 ? -1e4 : (x > 1e4 ? 1e4 : x);    /* e = 0 beyond */
+    int neg = x < 0.0;
+    double e = fa_exp(-fabs(x));
+    double y = 1.0 + e, yl = (1.0 - y) + e;                  /* 1 + e (Fast2Sum, e <= 1) */
+    double v = 2.0 + e, vl = (2.0 - v) + e;                  /* 2 + e */
+    double w = neg ? v : 2.0 * y, wl = neg ? vl : 2.0 * yl;
+    double u = e * w, ul = fa_mul_err_d(e, w, u) + e * wl;   /* e (2 + e) or 2e (1 + e) */
+    double one_or_two = neg ? 2.0 : 1.0;
+    double dl, d = fa_two_sum_d(one_or_two, u, &dl);         /* D */
+    dl += ul;
+    double r = 1.0 / d, rd = r * d;                          /* 1/D */
+    double rl = (((1.0 - rd) - fa_mul_err_d(r, d, rd)) - r * dl) * r;
+    double qn = neg ? 4.0 * y : 4.0 * (e * e * y), qnl = neg ? 4.0 * yl : 0.0;
+    double q = qn * r, ql = fa_mul_err_d(qn, r, q) + qn * rl + qnl * r;      /* Q/D */
+    double m = xc * q, ml = fa_mul_err_d(xc, q, m) + xc * ql;               /* x Q/D */
+    double p2l, p2 = fa_two_sum_d(1.0, 2.0 * e, &p2l);        /* 1 + 2e */
+    double p = neg ? v : p2, pl = neg ? vl : p2l;
+    double kl, k = fa_two_sum_d(p, m, &kl);                   /* P + x Q/D */
+    kl += pl + ml;
+    double kr = k * r, krl = fa_mul_err_d(k, r, kr) + k * rl + kl * r;     /* (...)/D */
+    return (neg ? e : 1.0) * (kr + krl);                     /* NaN: e is NaN */
+}
+
+/* v = 2 sqrt(2/pi) (a + 0.044715 a^3) for a <= 0 as the double-double v + *vl: a^3 and
+   both constants with their rounding errors (the GELU tanh form's e^v multiplies an
+   error of v by |v|: ~1500 ulp at x = -20 from v rounded once). */
+FA_INLINE double fa_gelu_tanh_v_dd(double a, double *vl) {
+    double a2 = a * a, a2l = fa_mul_err_d(a, a, a2);
+    double a3 = a2 * a, a3l = fa_mul_err_d(a2, a, a3) + a2l * a;
     double p = FA_GELU_TANH_C_HI * a3;
     double pl = fa_mul_err_d(FA_GELU_TANH_C_HI, a3, p)
               + (FA_GELU_TANH_C_HI * a3l + FA_GELU_TANH_C_LO * a3);
-    double w = ac + p;                                   /* + its error (2Sum) */
-    double bv = w - ac;
-    double wl = ((ac - (w - bv)) + (p - bv)) + pl;
+    double wl, w = fa_two_sum_d(a, p, &wl);
+    wl += pl;
     double v = FA_TWO_SQRT_2_OVER_PI_HI * w;
-    double vl = fa_mul_err_d(FA_TWO_SQRT_2_OVER_PI_HI, w, v)
-              + (FA_TWO_SQRT_2_OVER_PI_HI * wl + FA_TWO_SQRT_2_OVER_PI_LO * w);
-    double e = fa_exp_dd_pow2(v, vl, 64);                /* 2^64 e^v */
+    *vl = fa_mul_err_d(FA_TWO_SQRT_2_OVER_PI_HI, w, v)
+        + (FA_TWO_SQRT_2_OVER_PI_HI * wl + FA_TWO_SQRT_2_OVER_PI_LO * w);
+    return v;
+}
+
+/* GELU, tanh form, in double: x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3).  Below 0
+   the result is ~x e^v, which multiplies an error of v by |v|: v is formed in
+   double-double and e^v taken from it (fa_exp_dd_pow2, scaled by 2^64 to stay normal).
+   Above 0, f(x) = x + f(-x) (sigmoid(v) + sigmoid(-v) = 1, v odd in x), f(-x) in
+   [-x/2, 0]. */
+FA_INLINE double fa_gelu_tanh_d(double x) {
+    double a = -fabs(x);
+    double ac = a < -40.0 ? -40.0 : a;                   /* f(a) rounds to -0 below */
+    double vl, v = fa_gelu_tanh_v_dd(ac, &vl);
+    double e = fa_exp_dd_pow2(v, vl, 0.0, 64);           /* 2^64 e^v */
     double neg = (ac * e) / (18446744073709551616.0 + e);   /* f(a) = a e^v / (1 + e^v) */
     return x < 0.0 ? neg : x + neg;                      /* NaN: neg is NaN */
+}
+
+/* f' = sigmoid(v) + x sigmoid(v) sigmoid(-v) v'(x) of a sigmoid-gated unit x sigmoid(v(x))
+   (SiLU: v = x; GELU's tanh form: v = 2u(x)), v of x's sign, from e = exp(-|v|) and
+   W = x v'(x) = w + wl.  It is c (Y + W e')/Y^2 with Y = 1 + e; c = e, e' = 1 for x < 0
+   and c = 1, e' = e for x >= 0.  Below 0, Y + W cancels near the zero of f': Y, W and
+   1/Y^2 are double-double pairs, so that (Y + W)/Y^2 is rounded once (one division).
+   c is taken from e64 = 2^64 e, normal where e is subnormal, and 2^-64 applied last. */
+FA_INLINE double fa_sigmoid_gated_der_d(int neg, double e64, double w, double wl) {
+    double e = e64 * 5.42101086242752217e-20;            /* 2^-64 */
+    double y = 1.0 + e, yl = (1.0 - y) + e;              /* Y (Fast2Sum, e <= 1) */
+    double yy = y * y, yyl = fa_mul_err_d(y, y, yy) + 2.0 * y * yl;
+    double r = 1.0 / yy, ry = r * yy;                    /* 1/Y^2 */
+    double rl = (((1.0 - ry) - fa_mul_err_d(r, yy, ry)) - r * yyl) * r;
+    double we = neg ? w : w * e, wel = neg ? wl : 0.0;   /* x >= 0: no cancellation */
+    double kl, k = fa_two_sum_d(y, we, &kl);             /* Y + W e' */
+    kl += yl + wel;
+    double kr = k * r, krl = fa_mul_err_d(k, r, kr) + k * rl + kl * r;
+    return ((neg ? e64 : 18446744073709551616.0) * (kr + krl)) * 5.42101086242752217e-20;
+}
+
+/* GELU' of the tanh form in double (fa_sigmoid_gated_der_d): e = exp(-|v|) from v in
+   double-double, W = 2 sqrt(2/pi) x (1 + 3 (0.044715) x^2) as a pair.  x is clamped to
+   +-40, where e = 0 already (f' = 0 or 1) and x^3 stays finite. */
+FA_INLINE double fa_gelu_tanh_der_d(double x) {
+    double xc = x < -40.0 ? -40.0 : (x > 40.0 ? 40.0 : x);
+    double vl, v = fa_gelu_tanh_v_dd(-fabs(xc), &vl);
+    double e64 = fa_exp_dd_pow2(v, vl, 0.0, 64);        /* 2^64 exp(-|v|) */
+    double x2 = xc * xc, x2l = fa_mul_err_d(xc, xc, x2);
+    double b = 0.134145 * x2;                            /* 3 (0.044715) x^2 */
+    double bl = fa_mul_err_d(0.134145, x2, b) + (0.134145 * x2l + 1.3526957332032908e-17 * x2);
+    double sl, s = fa_two_sum_d(1.0, b, &sl);            /* 1 + 3c x^2 */
+    sl += bl;
+    double xs = xc * s, xsl = fa_mul_err_d(xc, s, xs) + xc * sl;
+    double w = FA_TWO_SQRT_2_OVER_PI_HI * xs;
+    double wl = fa_mul_err_d(FA_TWO_SQRT_2_OVER_PI_HI, xs, w)
+              + (FA_TWO_SQRT_2_OVER_PI_HI * xsl + FA_TWO_SQRT_2_OVER_PI_LO * xs);
+    return fa_sigmoid_gated_der_d(x < 0.0, e64, w, wl);     /* NaN: e64 is NaN */
 }
 
 #endif

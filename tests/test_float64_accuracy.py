@@ -49,32 +49,11 @@ def _worst(x, err, over, k=5):
     return ", ".join(f"x={x[i]!r}: {err[i]:.3g}" for i in idx)
 
 
-# Known float64 gaps (issue 4's 4-ulp float64 target is not met here yet; the README's
-# float64 contract, 1e-13 relative to the twin, is).  strict: a fix turns them XPASS.
-_GAPS = {
-    ("gelu", "der"): "cancellation of Phi(x) + x phi(x) near its zero (x ~ -0.75): ~10 ulp at "
-                     "x = -0.54 where |f'| >= 1/16; needs a compensated sum",
-    ("mish", "der"): "cancellation near the zero of mish' (x ~ -1.19): ~10 ulp at x = -0.94",
-}
-
-
-# Looser forward bounds where the 4-ulp target is missed by a little (measured on the
-# bench script's 100000-point sample), so that a regression still fails.
-_FWD_ULP = {
-    ("gelu", "fwd"): (6.0, "x < -15: up to 4.7 (Cython) / 5.1 (Numba) ulp from the rounding "
-                           "of erfc's Q polynomial, t and the exp; ~1900 ulp before the exact "
-                           "x^2/2 split"),
-}
-
-
 def _cases():
     for name in NAMES:
         for direction in ("fwd", "der"):
             for backend in ("cython", "numba"):
-                gap = _GAPS.get((name, direction))
-                marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
-                yield pytest.param(name, direction, backend, marks=marks,
-                                   id=f"{name}-{direction}-{backend}")
+                yield pytest.param(name, direction, backend, id=f"{name}-{direction}-{backend}")
 
 
 @pytest.mark.parametrize("name, direction, backend", list(_cases()))
@@ -88,11 +67,10 @@ def test_float64_within_4_ulp_of_mpmath(name, direction, backend):
         f"{X[nonfinite][:5].tolist()} (reference {hi[nonfinite][:5].tolist()}, "
         f"got {got[nonfinite][:5].tolist()})")
     if direction == "fwd":
-        bound = _FWD_ULP.get((name, direction), (acc.FWD_ULP, ""))[0]
-        over = ulp > bound
+        over = ulp > acc.FWD_ULP
         assert not over.any(), (
             f"{name} forward ({backend}): {over.sum()} of {X.size} inputs over "
-            f"{bound:g} ulp; worst (ulp): {_worst(X, ulp, over)}")
+            f"{acc.FWD_ULP:g} ulp; worst (ulp): {_worst(X, ulp, over)}")
     else:
         in_ulp = np.abs(hi) >= acc.DER_ULP_FLOOR
         over_ulp = in_ulp & (ulp > acc.DER_ULP)

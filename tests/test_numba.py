@@ -26,13 +26,19 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 def test_coefficients_are_those_of_the_c_header():
     header = (ROOT / "kernels" / "vecmath_coeffs.h").read_text()
     macros = dict(re.findall(r"#define (FA_\w+) ([-0-9.e]+)f?\n", header))
-    for name in ("EXP_Q", "EXPM1_Q", "TANH_P", "ERFC_Q", "LOG_R"):
+    for name in ("EXP_Q", "EXPM1_Q", "TANH_P", "ERFC_Q", "ERF_P", "LOG_R", "GELU_DER_GA",
+                 "GELU_DER_GB", "GELU_DER_GC"):
         values = getattr(_coeffs, name)
         assert len(values) == sum(1 for k in macros if re.fullmatch(f"FA_{name}\\d+", k))
         for j, v in enumerate(values):
             assert v == float(macros[f"FA_{name}{j}"]), (name, j)
     assert _coeffs.ERFC_ZMAX == float(macros["FA_ERFC_ZMAX"])
     assert _coeffs.ERFC_TMIN == float(macros["FA_ERFC_TMIN"])
+    assert _coeffs.GELU_DER_X0_HI == float(macros["FA_GELU_DER_X0_HI"])
+    assert _coeffs.GELU_DER_X0_LO == float(macros["FA_GELU_DER_X0_LO"])
+    assert _coeffs.GELU_DER_LO == tuple(float(macros[f"FA_GELU_DER_{p}_LO"]) for p in "ABC")
+    assert _coeffs.GELU_DER_MID == tuple(float(macros[f"FA_GELU_DER_{p}_MID"]) for p in "ABC")
+    assert _coeffs.GELU_DER_G == (_coeffs.GELU_DER_GA, _coeffs.GELU_DER_GB, _coeffs.GELU_DER_GC)
 
 
 def test_every_op_has_its_point_function():

@@ -36,7 +36,7 @@ import warnings
 import numpy as np
 
 from .. import _registry as reg
-from . import pointwise
+from . import pointwise, vecmath
 from .forms import element_function
 
 
@@ -104,21 +104,35 @@ def _device_math():
             return exp(x) * 2.0 ** k
 
         return pytypes.SimpleNamespace(exp=exp, expm1=expm1, log1p=log1p, tanh=math.tanh,
-                                       erfc=math.erfc, exp_pow2=exp_pow2, gelu=_gelu,
-                                       gelu_tanh=_gelu_tanh)
+                                       exp_pow2=exp_pow2, gelu=_gelu,
+                                       gelu_der=_gelu_der, gelu_tanh=_gelu_tanh,
+                                       gelu_tanh_gate=_gelu_tanh_gate, mul_err=vecmath.mul_err,
+                                       two_sum=vecmath.two_sum)
 
     @device_jit
     def exp_pow2(x, k):
         return math.exp(x) * 2.0 ** k
 
     return pytypes.SimpleNamespace(exp=math.exp, expm1=math.expm1, log1p=math.log1p,
-                                   tanh=math.tanh, erfc=math.erfc, exp_pow2=exp_pow2,
-                                   gelu=device_jit(_gelu), gelu_tanh=device_jit(_gelu_tanh))
+                                   tanh=math.tanh, exp_pow2=exp_pow2,
+                                   gelu=device_jit(_gelu), gelu_der=device_jit(_gelu_der),
+                                   gelu_tanh=device_jit(_gelu_tanh),
+                                   gelu_tanh_gate=device_jit(_gelu_tanh_gate),
+                                   mul_err=device_jit(vecmath.mul_err),
+                                   two_sum=device_jit(vecmath.two_sum))
 
 
 def _gelu(x):
     """x Phi(x) from CUDA's erfc (the CPU backends square the argument exactly)."""
     return x * 0.5 * math.erfc(-x * 0.70710678118654752440)
+
+
+def _gelu_der(x):
+    """Phi(x) + x phi(x) from CUDA's erfc and exp (the CPU backends take (x - x0) g(x)
+    where the terms cancel)."""
+    xc = -1e300 if x < -1e300 else (1e300 if x > 1e300 else x)
+    return (0.5 * math.erfc(-x * 0.70710678118654752440)
+            + xc * math.exp(-0.5 * x * x) * 0.39894228040143267794)
 
 
 def _gelu_tanh(x):
@@ -128,6 +142,15 @@ def _gelu_tanh(x):
     e = math.exp(-abs(v))
     r = 1.0 / (1.0 + e)
     return x * (r if v >= 0 else e * r)
+
+
+def _gelu_tanh_gate(x):
+    """(2^64 exp(-|v|), x v'(x), 0) of the tanh-form GELU, v = 2u(x), from CUDA's exp (the
+    CPU backends form v and x v' in double-double); x clamped to +-40 (exp(-|v|) = 0)."""
+    xc = -40.0 if x < -40.0 else (40.0 if x > 40.0 else x)
+    v = 1.5957691216057308 * (xc + 0.044715 * xc * xc * xc)
+    w = 1.5957691216057308 * xc * (1.0 + 0.134145 * xc * xc)
+    return math.exp(-abs(v)) * 18446744073709551616.0, w, 0.0
 
 
 M = _device_math()

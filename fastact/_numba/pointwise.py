@@ -2,8 +2,8 @@
 ``kernels/activations.pxd`` as plain Python, apart from the loops.
 
 :func:`point_functions` builds them over an elementary-math namespace ``m``
-(``exp``, ``exp_pow2``, ``expm1``, ``log1p``, ``tanh``, ``erfc``, ``gelu``,
-``gelu_tanh``) and wraps each with
+(``exp``, ``exp_pow2``, ``expm1``, ``log1p``, ``tanh``, ``gelu``, ``gelu_der``,
+``gelu_tanh``, ``gelu_tanh_gate``, ``mul_err``, ``two_sum``) and wraps each with
 ``jit``: the CPU backend passes the vectorizable functions of ``vecmath`` and
 ``register_jitable``; the CUDA backend passes device wrappers of ``math`` and
 ``cuda.jit(device=True)``.  Python semantics are those of the compiled code, so
@@ -25,10 +25,6 @@ from __future__ import annotations
 
 SELU_SCALE = 1.0507009873554804934193349852946
 SELU_ALPHA = 1.6732632423543772848170429916717
-INV_SQRT_2PI = 0.39894228040143267793994605993438
-SQRT_2_OVER_PI = 0.79788456080286535587989211986876
-SQRT1_2 = 0.70710678118654752440084436210485
-GELU_TANH_C = 0.044715
 INV_TWO64 = 1.0 / 18446744073709551616.0
 NEG_INF = float("-inf")
 INF = float("inf")
@@ -36,8 +32,9 @@ INF = float("inf")
 
 def point_functions(m, jit) -> dict:
     """name -> compiled point function (see the module docstring)."""
-    exp, exp_pow2, expm1, log1p, tanh, erfc = m.exp, m.exp_pow2, m.expm1, m.log1p, m.tanh, m.erfc
-    gelu, gelu_tanh = m.gelu, m.gelu_tanh
+    exp, exp_pow2, expm1, log1p, tanh = m.exp, m.exp_pow2, m.expm1, m.log1p, m.tanh
+    gelu, gelu_der_d, gelu_tanh, gelu_tanh_gate = m.gelu, m.gelu_der, m.gelu_tanh, m.gelu_tanh_gate
+    mul_err, two_sum = m.mul_err, m.two_sum
 
     # ------------------------------------------------------------ shared helpers
 
@@ -232,15 +229,31 @@ def point_functions(m, jit) -> dict:
         return neg_inf_to(x, pos if x > 0 else neg, -0.0)  # -0.0 -> -0.0 (the neg form)
 
     @jit
+    def sigmoid_gated_der(neg, e64, w, wl):
+        """f' = sigmoid(v) + x sigmoid(v) sigmoid(-v) v'(x) of x sigmoid(v(x)), v of x's
+        sign, from e64 = 2^64 exp(-|v|) and W = x v'(x) = w + wl: c (Y + W e')/Y^2 with
+        Y = 1 + e (c = e, e' = 1 below 0; c = 1, e' = e above), Y + W, Y and 1/Y^2 as
+        double-double pairs where Y + W cancels (vecmath.h: fa_sigmoid_gated_der_d)."""
+        e = e64 * INV_TWO64
+        y = 1.0 + e
+        yl = (1.0 - y) + e
+        yy = y * y
+        yyl = mul_err(y, y, yy) + 2.0 * y * yl
+        r = 1.0 / yy
+        ry = r * yy
+        rl = (((1.0 - ry) - mul_err(r, yy, ry)) - r * yyl) * r
+        we = w if neg else w * e
+        wel = wl if neg else 0.0
+        k, kl = two_sum(y, we)
+        kl += yl + wel
+        kr = k * r
+        krl = mul_err(k, r, kr) + k * rl + kl * r
+        return ((e64 if neg else 18446744073709551616.0) * (kr + krl)) * INV_TWO64
+
+    @jit
     def silu_der(x, p0, p1):
-        # sigmoid(x) + x*sigmoid(x)*sigmoid(-x), scaled by 2^64 on the negative side
-        t = exp_pow2(-abs(x), 64)
-        e = t * INV_TWO64
-        r = 1.0 / (1.0 + e)
-        xc = clamp_abs(x, 1e300)                      # +-inf * 0 -> the limit 0
-        pos = r + xc * (e * r * r)
-        neg = (t * ((1.0 + xc) + e)) * (r * r) * INV_TWO64   # e (1 + x + e)/(1 + e)^2
-        return pos if x >= 0 else neg
+        # sigmoid(x) + x sigmoid(x) sigmoid(-x): the gated form with v = x, W = x
+        return sigmoid_gated_der(x < 0.0, exp_pow2(-abs(x), 64), clamp_abs(x, 1e4), 0.0)
 
     @jit
     def tanh_softplus_w(x, e):
@@ -249,16 +262,6 @@ def point_functions(m, jit) -> dict:
         num = 2.0 * e * e if x >= 0 else e * (1.0 + e)
         den = 1.0 + 2.0 * e + 2.0 * e * e if x >= 0 else 2.0 + 2.0 * e + e * e
         return num / den
-
-    @jit
-    def tanh_softplus(x):
-        """(tanh(softplus(x)), 1 - tanh(softplus(x))), both without cancellation."""
-        e = exp_neg_abs(x)
-        dp = 1.0 + 2.0 * e + 2.0 * e * e
-        dn = 2.0 + 2.0 * e + e * e
-        one_minus = (2.0 * e * e) / dp if x >= 0 else 2.0 / dn
-        t = (1.0 + 2.0 * e) / dp if x >= 0 else e * (2.0 + e) / dn
-        return t, one_minus
 
     @jit
     def mish_fwd(x, p0, p1):
@@ -271,10 +274,41 @@ def point_functions(m, jit) -> dict:
 
     @jit
     def mish_der(x, p0, p1):
-        # t + x*sigmoid(x)*(1 - t^2), with 1 - t^2 = d*(2 - d), d = 1 - t
-        t, d = tanh_softplus(x)
-        w = stable_sigmoid(x) * (d * (2.0 - d))
-        return t + clamp_abs(x, 1e300) * w
+        # t + x sigmoid(x) (1 - t^2) = c (P + x Q/D)/D with e = exp(-|x|):
+        #   x < 0: c = e, P = 2 + e, Q = 4 (1 + e), D = 2 + e (2 + e);
+        #   x >= 0: c = 1, P = 1 + 2e, Q = 4 e^2 (1 + e), D = 1 + 2e (1 + e).
+        # P + x Q/D cancels around mish's minimum: P, D, 1/D and (x < 0) Q are carried
+        # as double-double pairs, one division (vecmath.h: fa_mish_der_d)
+        xc = clamp_abs(x, 1e4)            # e = 0 beyond; Dekker's split cannot overflow
+        neg = x < 0.0
+        e = exp_neg_abs(x)
+        y = 1.0 + e
+        yl = (1.0 - y) + e
+        v = 2.0 + e
+        vl = (2.0 - v) + e
+        w = v if neg else 2.0 * y
+        wl = vl if neg else 2.0 * yl
+        u = e * w
+        ul = mul_err(e, w, u) + e * wl
+        d, dl = two_sum(2.0 if neg else 1.0, u)
+        dl += ul
+        r = 1.0 / d
+        rd = r * d
+        rl = (((1.0 - rd) - mul_err(r, d, rd)) - r * dl) * r
+        qn = 4.0 * y if neg else 4.0 * (e * e * y)
+        qnl = 4.0 * yl if neg else 0.0
+        q = qn * r
+        ql = mul_err(qn, r, q) + qn * rl + qnl * r
+        mq = xc * q
+        mql = mul_err(xc, q, mq) + xc * ql
+        p2, p2l = two_sum(1.0, 2.0 * e)
+        p = v if neg else p2
+        pl = vl if neg else p2l
+        k, kl = two_sum(p, mq)
+        kl += pl + mql
+        kr = k * r
+        krl = mul_err(k, r, kr) + k * rl + kl * r
+        return (e if neg else 1.0) * (kr + krl)
 
     @jit
     def tanh_fwd(x, p0, p1):
@@ -342,8 +376,8 @@ def point_functions(m, jit) -> dict:
 
     @jit
     def gelu_der(x, p0, p1):
-        pdf = exp(-0.5 * x * x) * INV_SQRT_2PI
-        return 0.5 * erfc(-x * SQRT1_2) + clamp_abs(x, 1e300) * pdf
+        # Phi(x) + x phi(x), (x - x0) g(x) where the terms cancel (vecmath.gelu_der)
+        return gelu_der_d(x)
 
     @jit
     def gelu_tanh_fwd(x, p0, p1):
@@ -351,11 +385,9 @@ def point_functions(m, jit) -> dict:
 
     @jit
     def gelu_tanh_der(x, p0, p1):
-        xc = clamp_abs(x, 1e100)        # beyond 1e100 sigmoid' is 0: no inf*0 from x^2
-        u2 = 2.0 * SQRT_2_OVER_PI * (xc + GELU_TANH_C * xc * xc * xc)
-        e = exp_neg_abs(u2)
-        du2 = 2.0 * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * xc * xc)
-        return sigmoid_from_e(u2, e) + xc * sigmoid_prime_from_e(e) * du2
+        # the gated form with v = 2u(x), W = x v'(x) (vecmath.gelu_tanh_gate)
+        e64, w, wl = gelu_tanh_gate(x)
+        return sigmoid_gated_der(x < 0.0, e64, w, wl)
 
     defined = dict(locals())
     return {name: f for name, f in defined.items()

@@ -19,7 +19,10 @@ from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic, register_jitable
 
-from ._coeffs import ERF_P, ERF_XMAX, ERFC_Q, ERFC_TMIN, ERFC_ZMAX, EXP_Q, EXPM1_Q, LOG_R, TANH_P
+from ._coeffs import (ERF_P, ERF_XMAX, ERFC_Q, ERFC_TMIN, ERFC_ZMAX, EXP_Q, EXPM1_Q, GELU_DER_G,
+                      GELU_DER_LO, GELU_DER_MID, GELU_DER_X0_HI, GELU_DER_X0_LO, LOG_R, TANH_P)
+
+ERFC_Q_FROM_1 = ERFC_Q[1:]  # erfc's Q without its last Horner step (_erfc_t_q)
 
 
 @intrinsic
@@ -147,11 +150,15 @@ def tanh(x):
 
 @register_jitable
 def _erfc_t_q(azc):
-    """(t, Q(s)) of erfc(|z|) = t exp(Q(s) - z^2), t = 1/(1 + |z|/2), s = t mapped
-    onto [-1, 1]."""
+    """(t, q, q_lo) of erfc(|z|) = t exp(Q(s) - z^2), t = 1/(1 + |z|/2), s = t mapped
+    onto [-1, 1], Q(s) = q + q_lo: the last Horner step keeps its rounding errors (Q ~ 1
+    enters an exponent; vecmath.h: fa_erfc_t_q)."""
     t = 1.0 / (1.0 + 0.5 * azc)
     s = (t - 0.5 * (1.0 + ERFC_TMIN)) * (2.0 / (1.0 - ERFC_TMIN))
-    return t, _horner(ERFC_Q, s)
+    q1 = _horner(ERFC_Q_FROM_1, s)
+    m = s * q1
+    q, q_lo = two_sum(ERFC_Q[0], m)
+    return t, q, q_lo + mul_err(s, q1, m)
 
 
 @register_jitable
@@ -160,7 +167,7 @@ def erfc(z):
     erfc(-z) <= 1)."""
     az = -z if z < 0.0 else z
     azc = ERFC_ZMAX if az > ERFC_ZMAX else az
-    t, q = _erfc_t_q(azc)
+    t, q, _ = _erfc_t_q(azc)
     r = t * exp(q - azc * azc)
     r = 0.0 if az > ERFC_ZMAX else r
     r = 2.0 - r if z < 0.0 else r
@@ -168,8 +175,9 @@ def erfc(z):
 
 
 @register_jitable
-def exp_dd_pow2(a, b, k):
-    """exp(a + b) 2^k for the unevaluated sum a + b: the reduction keeps b's bits."""
+def exp_dd_pow2(a, b, c, k):
+    """exp(a + b + c) 2^k for the unevaluated sum a + b + c (|c| far below 1): the
+    reduction keeps the bits of b and c (vecmath.h: fa_exp_dd_pow2)."""
     x = a + b
     shift = k * 0.6931471805599453
     xlo = -746.0 - shift
@@ -179,7 +187,7 @@ def exp_dd_pow2(a, b, k):
     t = xc * LOG2E + MAGIC
     nf = t - MAGIC
     n = _bits(t) - MAGIC_BITS
-    r = ((a - nf * LN2_HI) + b) - nf * LN2_LO
+    r = (((a - nf * LN2_HI) + b) + c) - nf * LN2_LO
     p = 1.0 + _expm1_reduced(r)
     t1 = (nf + k) * 0.5 + MAGIC
     n1 = _bits(t1) - MAGIC_BITS
@@ -190,7 +198,15 @@ def exp_dd_pow2(a, b, k):
 
 
 @register_jitable
-def _mul_err(a, b, hi):
+def two_sum(a, b):
+    """(s, err) with a + b = s + err exactly (Knuth's 2Sum: either may be the larger)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+@register_jitable
+def mul_err(a, b, hi):
     """The rounding error of hi = a*b, exactly (Dekker's product)."""
     ca = 134217729.0 * a
     cb = 134217729.0 * b
@@ -208,10 +224,16 @@ def erfc_x_sqrt1_2_scaled(ax, xhalf):
     axc = 40.0 if ax > 40.0 else ax
     az = axc * 0.70710678118654752440
     azc = ERFC_ZMAX if az > ERFC_ZMAX else az
-    _, q = _erfc_t_q(azc)                              # (t: xhalf/(1 + azc/2) below)
+    t, q, q_lo = _erfc_t_q(azc)
     hi = axc * axc
-    lo = _mul_err(axc, axc, hi)
-    r = exp_dd_pow2(-0.5 * hi, q - 0.5 * lo, 64) * (xhalf / (1.0 + 0.5 * azc))
+    lo = mul_err(axc, axc, hi)
+    # xhalf t = xhalf/den, den = 1 + ax/(2 sqrt2) = dh + dl (the rounding errors of the
+    # product and the sum in dl); 1 - dl/dh ~ exp(-dl t) joins the exponent
+    p = axc * 0.3535533905932738
+    pl = mul_err(axc, 0.3535533905932738, p) - axc * 2.4168233283632284e-17
+    dh, dl = two_sum(1.0, p)
+    dl += pl
+    r = exp_dd_pow2(-0.5 * hi, q, (q_lo - 0.5 * lo) - dl * t, 64) * (xhalf / dh)
     r = 0.0 * xhalf if az > ERFC_ZMAX else r
     return ax if ax != ax else r
 
@@ -231,10 +253,41 @@ def gelu(x):
     return near if ax < ERF_XMAX else y
 
 
+@register_jitable
+def gelu_der(x):
+    """Phi(x) + x phi(x); on [-2.3, 0], where the terms cancel, (x - x0) g(x) with x0 in
+    double-double and g fitted on three pieces (vecmath.h: fa_gelu_der_d)."""
+    xc = -1e300 if x < -1e300 else (1e300 if x > 1e300 else x)     # +-inf * 0 -> 0
+    pdf = exp(-0.5 * x * x) * 0.39894228040143267794              # phi(x)
+    terms = 0.5 * erfc(-x * 0.70710678118654752440) + xc * pdf
+    piece = 0 if x < GELU_DER_LO[1] else (1 if x < GELU_DER_LO[2] else 2)
+    g = _horner(GELU_DER_G[piece], x - GELU_DER_MID[piece])
+    near_zero = ((x - GELU_DER_X0_HI) - GELU_DER_X0_LO) * g
+    return near_zero if GELU_DER_LO[0] <= x <= 0.0 else terms     # NaN: terms
+
+
 GELU_TANH_C_HI = 0.044715
 GELU_TANH_C_LO = 2.1960211427085595e-18
 TWO_SQRT_2_OVER_PI_HI = 1.5957691216057308
 TWO_SQRT_2_OVER_PI_LO = -9.96930880911092e-17
+
+
+@register_jitable
+def gelu_tanh_v_dd(a):
+    """v = 2 sqrt(2/pi) (a + 0.044715 a^3) for a <= 0 as the pair (v, vl): a^3 and both
+    constants with their rounding errors (vecmath.h: fa_gelu_tanh_v_dd)."""
+    a2 = a * a
+    a2l = mul_err(a, a, a2)
+    a3 = a2 * a
+    a3l = mul_err(a2, a, a3) + a2l * a
+    p = GELU_TANH_C_HI * a3
+    pl = mul_err(GELU_TANH_C_HI, a3, p) + (GELU_TANH_C_HI * a3l + GELU_TANH_C_LO * a3)
+    w, wl = two_sum(a, p)
+    wl += pl
+    v = TWO_SQRT_2_OVER_PI_HI * w
+    vl = mul_err(TWO_SQRT_2_OVER_PI_HI, w, v) + (TWO_SQRT_2_OVER_PI_HI * wl
+                                                  + TWO_SQRT_2_OVER_PI_LO * w)
+    return v, vl
 
 
 @register_jitable
@@ -243,18 +296,29 @@ def gelu_tanh(x):
     and f(x) = x + f(-x) above (vecmath.h: fa_gelu_tanh_d)."""
     a = -abs(x)
     ac = -40.0 if a < -40.0 else a
-    a2 = ac * ac
-    a2l = _mul_err(ac, ac, a2)
-    a3 = a2 * ac
-    a3l = _mul_err(a2, ac, a3) + a2l * ac
-    p = GELU_TANH_C_HI * a3
-    pl = _mul_err(GELU_TANH_C_HI, a3, p) + (GELU_TANH_C_HI * a3l + GELU_TANH_C_LO * a3)
-    w = ac + p
-    bv = w - ac
-    wl = ((ac - (w - bv)) + (p - bv)) + pl
-    v = TWO_SQRT_2_OVER_PI_HI * w
-    vl = _mul_err(TWO_SQRT_2_OVER_PI_HI, w, v) + (TWO_SQRT_2_OVER_PI_HI * wl
-                                                  + TWO_SQRT_2_OVER_PI_LO * w)
-    e = exp_dd_pow2(v, vl, 64)
+    v, vl = gelu_tanh_v_dd(ac)
+    e = exp_dd_pow2(v, vl, 0.0, 64)
     neg = (ac * e) / (18446744073709551616.0 + e)
     return neg if x < 0.0 else x + neg
+
+
+@register_jitable
+def gelu_tanh_gate(x):
+    """(2^64 exp(-|v|), w, wl) of the tanh-form GELU for its derivative: v = 2u(x) and
+    W = x v'(x) = 2 sqrt(2/pi) x (1 + 3 (0.044715) x^2) = w + wl, both from double-double
+    pairs; x clamped to +-40, where exp(-|v|) = 0 already (vecmath.h: fa_gelu_tanh_der_d)."""
+    xc = -40.0 if x < -40.0 else (40.0 if x > 40.0 else x)
+    v, vl = gelu_tanh_v_dd(-abs(xc))
+    e64 = exp_dd_pow2(v, vl, 0.0, 64)
+    x2 = xc * xc
+    x2l = mul_err(xc, xc, x2)
+    b = 0.134145 * x2                                      # 3 (0.044715) x^2
+    bl = mul_err(0.134145, x2, b) + (0.134145 * x2l + 1.3526957332032908e-17 * x2)
+    s, sl = two_sum(1.0, b)
+    sl += bl
+    xs = xc * s
+    xsl = mul_err(xc, s, xs) + xc * sl
+    w = TWO_SQRT_2_OVER_PI_HI * xs
+    wl = mul_err(TWO_SQRT_2_OVER_PI_HI, xs, w) + (TWO_SQRT_2_OVER_PI_HI * xsl
+                                                   + TWO_SQRT_2_OVER_PI_LO * xs)
+    return e64, w, wl
