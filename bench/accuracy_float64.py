@@ -216,6 +216,7 @@ def _special_points():
            38.890872965260115,                       # erfc's cut-off, 27.5 sqrt(2)
            0.7517915241, 1.1923834, 1.2784645427610738,  # zeros of gelu', mish', silu'
            0.75179, 1.5,                             # gelu(tanh)' and hardswish' zeros (~)
+           0.75, 2.3, 1e4,                           # float64 gelu' pieces, silu'/mish' clamp
            708.0, 709.0, 709.782712893384, 744.44, 745.1332191019411, 746.0,
            1e15, 1e100, 1e154, 1e300, DBL_MAX]
     for spec in reg.ELEMENTWISE:                    # kinks, and parameters named as kinks

@@ -20,7 +20,7 @@ in double and rounds once.
 """
 
 from cython cimport floating
-from libc.math cimport INFINITY, M_SQRT1_2, copysign, fabs, fabsf
+from libc.math cimport INFINITY, copysign, fabs, fabsf
 
 from scalar_math cimport (
     clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_gelu_d, fa_gelu_der_d, fa_gelu_tanh_d, fa_gelu_tanh_der_d, fa_mish_der_d, fa_sigmoid_gated_der_d, fa_gelu_parts_f, fa_gelu_tanh_f, fa_silu_der_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,

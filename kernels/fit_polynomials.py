@@ -91,8 +91,9 @@ def gelu_der(x):
 
 
 GELU_DER_X0 = mp.findroot(gelu_der, mp.mpf("-0.75"))  # the zero of GELU'
-# |GELU'| < 0.14 on [-2.3, 0]: ~10 ulp there from Phi and x phi rounded apart; below
-# -2.3 |f'| < 1/16 (an absolute bound applies) and above 0 the terms add
+# Phi and x phi cancel on [-2.3, 0] (|GELU'| < 0.14 on [-2.3, -0.5]; its zero at x0):
+# ~10 ulp there when rounded apart; below -2.3 |f'| < 1/16 (an absolute bound applies)
+# and above 0 the terms add
 GELU_DER_PIECES = (("A", mp.mpf("-2.3"), mp.mpf("-1.5")), ("B", mp.mpf("-1.5"), mp.mpf("-0.75")),
                    ("C", mp.mpf("-0.75"), mp.mpf(0)))
 

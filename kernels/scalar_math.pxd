@@ -2,7 +2,7 @@
 """Shared scalar math for the fastact kernels: dtype-generic elementary functions and
 the numerically stable helpers every activation family uses.
 
-exp, expm1, log1p, tanh (and erfc, in double) come from vecmath.h: branch-free, so that the loops which
+exp, expm1, log1p, tanh come from vecmath.h: branch-free, so that the loops which
 inline them vectorize (a libm call would keep every loop scalar).  log is only used
 once per softmax row and stays libm.
 

@@ -597,7 +597,7 @@ FA_INLINE double fa_gelu_d(double x) {
 }
 
 /* GELU' = Phi(x) + x phi(x) in double.  On [-2.3, 0] the two terms cancel (f' has its
-   zero at x0 = -0.7518 and stays below 0.14 in size; Phi and x phi rounded apart cost
+   zero at x0 = -0.7518, |f'| < 0.14 on [-2.3, -0.5]; Phi and x phi rounded apart cost
    ~10 ulp): there f' = (x - x0) g(x), x0 a double-double, x - x0_hi exact near x0
    (Sterbenz), g a polynomial in s = x - c fitted on three pieces about their centres c
    (fit_polynomials.py).  Elsewhere the terms add (x > 0) or |f'| < 1/16, where the
@@ -624,12 +624,14 @@ FA_INLINE double fa_gelu_der_d(double x) {
    P + x Q/D cancels around mish's minimum (x = -1.19; t and the sigmoid rounded apart
    cost ~9 ulp there): P, D, 1/D and (below 0) Q are carried as double-double pairs, so
    that (P + x Q/D)/D is rounded once (one division: a vector divide costs as much as the
-   rest).  x is clamped to +-1e4, where e = 0 and f' = 0 or 1 (-inf: -0, +inf: 1), so
-   that Dekker's split (no FMA) cannot overflow. */
+   rest).  c is taken from e64 = 2^64 e, normal where e is subnormal (x < -708), and
+   2^-64 applied last.  x is clamped to +-1e4, where e = 0 and f' = 0 or 1 (-inf: -0,
+   +inf: 1), so that Dekker's split (no FMA) cannot overflow. */
 FA_INLINE double fa_mish_der_d(double x) {
     double xc = x < -1e4 ? -1e4 : (x > 1e4 ? 1e4 : x);    /* e = 0 beyond */
     int neg = x < 0.0;
-    double e = fa_exp(-fabs(x));
+    double e64 = fa_exp_pow2(-fabs(x), 64);
+    double e = e64 * 5.42101086242752217e-20;                /* 2^-64 */
     double y = 1.0 + e, yl = (1.0 - y) + e;                  /* 1 + e (Fast2Sum, e <= 1) */
     double v = 2.0 + e, vl = (2.0 - v) + e;                  /* 2 + e */
     double w = neg ? v : 2.0 * y, wl = neg ? vl : 2.0 * yl;
@@ -647,7 +649,7 @@ FA_INLINE double fa_mish_der_d(double x) {
     double kl, k = fa_two_sum_d(p, m, &kl);                   /* P + x Q/D */
     kl += pl + ml;
     double kr = k * r, krl = fa_mul_err_d(k, r, kr) + k * rl + kl * r;     /* (...)/D */
-    return (neg ? e : 1.0) * (kr + krl);                     /* NaN: e is NaN */
+    return ((neg ? e64 : 18446744073709551616.0) * (kr + krl)) * 5.42101086242752217e-20;
 }
 
 /* v = 2 sqrt(2/pi) (a + 0.044715 a^3) for a <= 0 as the double-double v + *vl: a^3 and

@@ -118,7 +118,7 @@ def _device_math():
                                    gelu=device_jit(_gelu), gelu_der=device_jit(_gelu_der),
                                    gelu_tanh=device_jit(_gelu_tanh),
                                    gelu_tanh_gate=device_jit(_gelu_tanh_gate),
-                                   mul_err=device_jit(vecmath.mul_err),
+                                   mul_err=device_jit(_fma_err),
                                    two_sum=device_jit(vecmath.two_sum))
 
 
@@ -127,12 +127,17 @@ def _gelu(x):
     return x * 0.5 * math.erfc(-x * 0.70710678118654752440)
 
 
+def _fma_err(a, b, hi):
+    """The rounding error of hi = a*b from one FMA (NVVM may contract Dekker's split)."""
+    return cuda.fma(a, b, -hi)
+
+
 def _gelu_der(x):
     """Phi(x) + x phi(x) from CUDA's erfc and exp (the CPU backends take (x - x0) g(x)
     where the terms cancel)."""
     xc = -1e300 if x < -1e300 else (1e300 if x > 1e300 else x)
     return (0.5 * math.erfc(-x * 0.70710678118654752440)
-            + xc * math.exp(-0.5 * x * x) * 0.39894228040143267794)
+            + xc * (math.exp(-0.5 * x * x) * 0.39894228040143267794))
 
 
 def _gelu_tanh(x):

@@ -229,7 +229,7 @@ def point_functions(m, jit) -> dict:
         return neg_inf_to(x, pos if x > 0 else neg, -0.0)  # -0.0 -> -0.0 (the neg form)
 
     @jit
-    def sigmoid_gated_der(neg, e64, w, wl):
+    def sigmoid_gated_der_from(neg, e64, w, wl):
         """f' = sigmoid(v) + x sigmoid(v) sigmoid(-v) v'(x) of x sigmoid(v(x)), v of x's
         sign, from e64 = 2^64 exp(-|v|) and W = x v'(x) = w + wl: c (Y + W e')/Y^2 with
         Y = 1 + e (c = e, e' = 1 below 0; c = 1, e' = e above), Y + W, Y and 1/Y^2 as
@@ -253,7 +253,7 @@ def point_functions(m, jit) -> dict:
     @jit
     def silu_der(x, p0, p1):
         # sigmoid(x) + x sigmoid(x) sigmoid(-x): the gated form with v = x, W = x
-        return sigmoid_gated_der(x < 0.0, exp_pow2(-abs(x), 64), clamp_abs(x, 1e4), 0.0)
+        return sigmoid_gated_der_from(x < 0.0, exp_pow2(-abs(x), 64), clamp_abs(x, 1e4), 0.0)
 
     @jit
     def tanh_softplus_w(x, e):
@@ -281,7 +281,8 @@ def point_functions(m, jit) -> dict:
         # as double-double pairs, one division (vecmath.h: fa_mish_der_d)
         xc = clamp_abs(x, 1e4)            # e = 0 beyond; Dekker's split cannot overflow
         neg = x < 0.0
-        e = exp_neg_abs(x)
+        e64 = exp_pow2(-abs(x), 64)       # c from 2^64 e (normal where e is subnormal)
+        e = e64 * INV_TWO64
         y = 1.0 + e
         yl = (1.0 - y) + e
         v = 2.0 + e
@@ -308,7 +309,7 @@ def point_functions(m, jit) -> dict:
         kl += pl + mql
         kr = k * r
         krl = mul_err(k, r, kr) + k * rl + kl * r
-        return (e if neg else 1.0) * (kr + krl)
+        return ((e64 if neg else 18446744073709551616.0) * (kr + krl)) * INV_TWO64
 
     @jit
     def tanh_fwd(x, p0, p1):
@@ -387,7 +388,7 @@ def point_functions(m, jit) -> dict:
     def gelu_tanh_der(x, p0, p1):
         # the gated form with v = 2u(x), W = x v'(x) (vecmath.gelu_tanh_gate)
         e64, w, wl = gelu_tanh_gate(x)
-        return sigmoid_gated_der(x < 0.0, e64, w, wl)
+        return sigmoid_gated_der_from(x < 0.0, e64, w, wl)
 
     defined = dict(locals())
     return {name: f for name, f in defined.items()
