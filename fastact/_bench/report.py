@@ -92,7 +92,8 @@ def footer(results):
         f"ns/elem and speed-ups from medians, min ns from the fastest sample; "
         f"speed-up = other time / fastact time; * = the fastest competitor; "
         f"% limit = (bytes read + written)/time vs the in-place read-modify-write "
-        f"bandwidth of a streaming scale kernel measured in this run ({lim})",
+        f"bandwidth of a streaming scale kernel measured in this run, its input restored "
+        f"before each call as every case's is ({lim})",
         f"CPU: {m.get('cpu')}; kernel variant: {m.get('variant')}; usable CPUs: {m.get('cpus')}; "
         f"dtype {m.get('dtype')}"
         + ("; a CPU-burning neighbour process ran throughout (--neighbour)" if m.get("neighbour") else ""),
