@@ -22,12 +22,31 @@
    NaN rule does not matter, and of +0 and -0 either may win (x - max is the same).  The
    integer-key max used before (a float max does not vectorize without the pragma) ran
    30-50% slower on rows that do not start on a cache line, as NumPy's large arrays don't. */
+/* How many of n elements come before p reaches a 64-byte boundary.  The loops below
+   that write, and the max, compute those apart, so that their vector loads and stores
+   do not straddle cache lines (NumPy places large arrays 16 bytes past one); not the
+   sums, whose association would then depend on the address. */
+FA_INLINE long FA_NAME(fa_peel)(const void *p, long n) {
+    long k = (long)((64 - ((size_t)p & 63)) & 63) / (long)sizeof(FA_T);
+    return n < 256 ? 0 : k;                      /* short rows: not worth a scalar part */
+}
+
+/* the statement for j in [0, n), the first PEEL of them in a loop of their own */
+#define FA_PEELED(PEEL, STMT)                                                   \
+    for (j = 0; j < (PEEL); j++) { STMT; }                                      \
+    for (j = (PEEL); j < n; j++) { STMT; }
+
 FA_INLINE int FA_NAME(fa_row_max_nan)(const FA_T *x, long n, FA_T *max_out) {
     FA_T mx = -INFINITY;
     int nan = 0;
-    long j;
+    long j, peel = FA_NAME(fa_peel)(x, n);
+    for (j = 0; j < peel; j++) {
+        FA_T v = x[j];
+        mx = v > mx ? v : mx;
+        nan |= v != v;
+    }
     FA_SIMD_MAX
-    for (j = 0; j < n; j++) {
+    for (j = peel; j < n; j++) {
         FA_T v = x[j];
         mx = v > mx ? v : mx;
         nan |= v != v;
@@ -67,20 +86,20 @@ FA_INLINE void FA_NAME(fa_prefetch)(const FA_T *next, long n) {
    ~15% slower. */
 #define FA_TERMS_THEN_SUM(EXPF)                                                 \
     if ((const void *)o == (const void *)x) {                                   \
-        for (j = 0; j < n; j++) o[j] = EXPF((o[j] - mx) * inv_t);               \
+        FA_PEELED(FA_NAME(fa_peel)(o, n), o[j] = EXPF((o[j] - mx) * inv_t))     \
     } else {                                                                    \
-        for (j = 0; j < n; j++) o[j] = EXPF((x[j] - mx) * inv_t);               \
+        FA_PEELED(FA_NAME(fa_peel)(o, n), o[j] = EXPF((x[j] - mx) * inv_t))     \
     }                                                                           \
     FA_SIMD_REDUCTION                                                           \
     for (j = 0; j < n; j++) s += o[j];
 
 /* the outputs: softmax o *= F; log_softmax o = (x - mx) inv_t - F (F: log of the sum) */
-#define FA_SCALE(F) for (j = 0; j < n; j++) o[j] = o[j] * (F);
+#define FA_SCALE(F) FA_PEELED(FA_NAME(fa_peel)(o, n), o[j] = o[j] * (F))
 #define FA_LOG_WRITE(F)                                                         \
     if ((const void *)o == (const void *)x) {                                   \
-        for (j = 0; j < n; j++) o[j] = (o[j] - mx) * inv_t - (F);               \
+        FA_PEELED(FA_NAME(fa_peel)(o, n), o[j] = (o[j] - mx) * inv_t - (F))     \
     } else {                                                                    \
-        for (j = 0; j < n; j++) o[j] = (x[j] - mx) * inv_t - (F);               \
+        FA_PEELED(FA_NAME(fa_peel)(o, n), o[j] = (x[j] - mx) * inv_t - (F))     \
     }
 
 /* A whole row's terms are 2^FA_TERM_SCALE e^t: normal numbers down to where the output
@@ -398,6 +417,7 @@ FA_INLINE void FA_NAME(fa_segment_log_softmax)(const FA_T *x, FA_T *o, long n, F
 #undef FA_TERMS_THEN_SUM
 #undef FA_SCALE
 #undef FA_LOG_WRITE
+#undef FA_PEELED
 #undef FA_BWD_PASS
 #undef FA_NAME
 #undef FA_CAT
