@@ -16,19 +16,12 @@
 #define FA_CAT(a, b) FA_CAT_(a, b)
 #define FA_NAME(n) FA_CAT(n, FA_SFX)
 
-/* Max over the row (fa_row_max_nan: 1 when the row holds a NaN; fa_row_max: 1 when it
-   holds a NaN or +inf, or nothing above -inf -- the general kernel then handles it).  An
-   OpenMP SIMD max reduction (vmaxps): a NaN is reported by its own flag, so the max's
-   NaN rule does not matter, and of +0 and -0 either may win (x - max is the same).  The
-   integer-key max used before (a float max does not vectorize without the pragma) ran
-   30-50% slower on rows that do not start on a cache line, as NumPy's large arrays don't. */
-/* How many of n elements come before p reaches a 64-byte boundary.  The loops below
-   that write, and the max, compute those apart, so that their vector loads and stores
-   do not straddle cache lines (NumPy places large arrays 16 bytes past one); not the
-   sums, whose association would then depend on the address. */
+/* The loops that write, and the max, take the elements before p's next 64-byte
+   boundary apart (fa_elements_to_line, vecmath.h), rows of 256 or more (shorter rows:
+   not worth a scalar part); not the sums, whose association would then depend on the
+   address. */
 FA_INLINE long FA_NAME(fa_peel)(const void *p, long n) {
-    long k = (long)((64 - ((size_t)p & 63)) & 63) / (long)sizeof(FA_T);
-    return n < 256 ? 0 : k;                      /* short rows: not worth a scalar part */
+    return n < 256 ? 0 : fa_elements_to_line(p, (long)sizeof(FA_T), n);
 }
 
 /* the statement for j in [0, n), the first PEEL of them in a loop of their own */
@@ -36,6 +29,12 @@ FA_INLINE long FA_NAME(fa_peel)(const void *p, long n) {
     for (j = 0; j < (PEEL); j++) { STMT; }                                      \
     for (j = (PEEL); j < n; j++) { STMT; }
 
+/* Max over the row (fa_row_max_nan: 1 when the row holds a NaN; fa_row_max: 1 when it
+   holds a NaN or +inf, or nothing above -inf -- the general kernel then handles it).  An
+   OpenMP SIMD max reduction (vmaxps): a NaN is reported by its own flag, so the max's
+   NaN rule does not matter, and of +0 and -0 either may win (x - max is the same).  The
+   integer-key max used before (a float max does not vectorize without the pragma) ran
+   30-50% slower on rows that do not start on a cache line, as NumPy's large arrays don't. */
 FA_INLINE int FA_NAME(fa_row_max_nan)(const FA_T *x, long n, FA_T *max_out) {
     FA_T mx = -INFINITY;
     int nan = 0;
