@@ -23,7 +23,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, copysign, fabs, fabsf
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_gelu_d, fa_gelu_der_d, fa_gelu_tanh_d, fa_gelu_tanh_der_d, fa_mish_der_d, fa_sigmoid_gated_der_d, fa_gelu_parts_f, fa_gelu_tanh_f, fa_silu_der_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_gelu_d, fa_gelu_der_d, fa_gelu_tanh_d, fa_gelu_tanh_der_d, fa_mish_der_d, fa_sigmoid_gated_der_d, fa_gelu_f, fa_gelu_parts_f, fa_gelu_tanh_f, fa_silu_der_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -355,19 +355,17 @@ cdef inline floating celu_der_y(floating y, floating alpha, floating p1) noexcep
 
 # ---------------------------------------------------------------- GELU
 # x*Phi(x) = x/2*erfc(-x/sqrt(2)): the erfc form keeps the negative tail accurate.
-# float: erfc(|x|/sqrt2) = exp(-x^2/2) P, the float exp taken at the exact argument
-# x^2/2 and P in double (vecmath.h, fa_gelu_parts_f), combined in double, rounded once
-# (the 2^64 scaling of the exp undone there); double: fa_gelu_d (erf near 0, an exactly squared erfc tail).
+# float forward: all in float, erfc(|x|/sqrt2) as K e^(-x^2/2) times the Mills ratio, a
+# rational (vecmath.h, fa_gelu_f); float derivative: erfc(|x|/sqrt2) = exp(-x^2/2) P, the
+# float exp taken at the exact argument x^2/2 and P in double (fa_gelu_parts_f), combined
+# in double, rounded once (the 2^64 scaling of the exp undone there); double: fa_gelu_d
+# (erf near 0, an exactly squared erfc tail).
 
 cdef inline floating gelu_fwd(floating x, floating p0, floating p1) noexcept nogil:
-    cdef double xd = x, p, tail
-    cdef float e64
     if floating is float:
-        e64 = fa_gelu_parts_f(x, &p)                               # 0 beyond |x| = 18
-        tail = ((0.5 * clamp_abs(xd, 18.0) * p) * e64) * INV_TWO64  # x/2 * erfc(|x|/sqrt2)
-        return <float>(tail if x <= 0 else xd - tail)   # keeps -0.0
+        return fa_gelu_f(x)
     else:
-        return fa_gelu_d(xd)      # erf near 0, the exactly squared erfc tail elsewhere
+        return fa_gelu_d(x)       # erf near 0, the exactly squared erfc tail elsewhere
 
 
 cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nogil:

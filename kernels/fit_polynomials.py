@@ -15,6 +15,12 @@ Near-minimax fits by interpolation at Chebyshev nodes, in 60-digit mpmath, of
          s = (t - (1+tmin)/2) / ((1-tmin)/2) in [-1, 1]; error of Q = relative error
 * erfcx (float GELU): erfc(z) exp(z^2) = P(s) for 0 <= z <= 12.5, s as for erfc; relative
          error (the float kernels multiply it by an exactly-argued exp(-z^2))
+* GELU (float): x/2 erfc(|x|/sqrt2) = x/2 Ku e^(-x^2/2) / (|x| + g(|x|)), Ku = e^lnK with
+         lnK = ln sqrt(2/pi) rounded to float (the kernel adds it to exp's argument), g a
+         rational N/D (degrees 4, 5) on [0, 15], fitted by Lawson-weighted linearised least
+         squares to the relative error of the quotient (g's own error is damped by
+         g/(|x| + g)), evaluated as D/(|x| D + N); near 0 x (1/2 + x R(x^2)), R fitted to
+         (Phi(x) - 1/2)/x
 * erf (double GELU near 0): erf(z) = z P(z^2) for z <= 0.75/sqrt2 (there erfc's Q cancels
          near z = 0 and costs a few ulp)
 * GELU' (double, where its two terms cancel): Phi(x) + x phi(x) = (x - x0) g(x) on
@@ -77,6 +83,62 @@ def p_erfcx(s):
     return mp.erfc(z) * mp.exp(z * z)
 
 
+def f32(v):
+    """v rounded to float32 (as a C float literal is)."""
+    import struct
+    return mp.mpf(struct.unpack("f", struct.pack("f", float(v)))[0])
+
+
+GELUF_AMAX = mp.mpf(15)  # float GELU clamps |x| here: gelu(-15) rounds to -0.0
+GELUF_LNK = f32(mp.log(mp.sqrt(2 / mp.pi)))
+GELUF_NEAR = mp.mpf("0.5")  # |x| below: the odd polynomial (the quotient's roundings add up at 0)
+
+
+def g_gelu_f(a):
+    # Ku / (erfc(a/sqrt2) e^(a^2/2)) - a, Ku = e^GELUF_LNK: the quotient Ku/(a + g) times
+    # Ku e^(-a^2/2) is erfc(a/sqrt2)
+    return mp.exp(GELUF_LNK) / (mp.erfc(a / mp.sqrt(2)) * mp.exp(a * a / 2)) - a
+
+
+def rational_fit(f, b, n, m, iters=120):
+    """N/D (degrees n, m, D(0) = 1) ~ f on [0, b], minimising the relative error of
+    1/(a + N/D) (the error of f weighted by f/(a + f)): linearised least squares
+    N - f D = 0 on a dense grid, its weights updated by Lawson's rule."""
+    import numpy as np
+
+    bf = float(b)
+    grid = np.unique(np.concatenate([bf / 2 - bf / 2 * np.cos(np.linspace(0, np.pi, 3001)),
+                                     np.linspace(0, bf, 3001)]))
+    fv = np.array([float(f(mp.mpf(a))) for a in grid])
+    damp = fv / (grid + fv)
+    u = grid / (bf / 2)                      # scaled for conditioning, undone below
+    w = np.full(len(u), 1.0 / len(u))
+    den = np.ones_like(u)
+    best = None
+    for it in range(iters):
+        cols = [u ** k for k in range(n + 1)] + [-fv * u ** k for k in range(1, m + 1)]
+        scale = damp / (fv * den)
+        mat = np.stack(cols, 1) * (scale * np.sqrt(w))[:, None]
+        c = np.linalg.lstsq(mat, fv * scale * np.sqrt(w), rcond=None)[0]
+        p, q = c[:n + 1], np.concatenate([[1.0], c[n + 1:]])
+        err = (np.polyval(p[::-1], u) / np.polyval(q[::-1], u) / fv - 1) * damp
+        e = float(np.max(np.abs(err)))
+        if best is None or e < best[0]:
+            sc = (bf / 2) ** np.arange(max(n, m) + 1)
+            best = (e, [mp.mpf(float(v)) for v in p / sc[:n + 1]], [mp.mpf(float(v)) for v in q / sc[:m + 1]])
+        if it < 5:
+            den = np.polyval(q[::-1], u)
+        w = w * np.abs(err) ** 0.5
+        w /= w.sum()
+    return best
+
+
+def p_phi_near(u):
+    # (Phi(x) - 1/2) / x as a function of u = x^2
+    x = mp.sqrt(u)
+    return (mp.ncdf(x) - mp.mpf(1) / 2) / x if u > mp.mpf(10) ** -30 else 1 / mp.sqrt(2 * mp.pi) * (1 - u / 6)
+
+
 ERF_XMAX = mp.mpf("0.75")  # the double GELU takes erf below |x| = 0.75, erfc above
 
 
@@ -127,6 +189,7 @@ FITS = [
     ("FA_TANH_P", p_tanh, (0, mp.mpf(0.625) ** 2), 11, ""),
     ("FA_ERFC_Q", q_erfc, (-1, 1), 24, ""),
     ("FA_ERFCXF_P", p_erfcx, (-1, 1), 12, ""),  # evaluated in double
+    ("FA_GELUF_R", p_phi_near, (0, GELUF_NEAR ** 2), 3, "f"),
     ("FA_ERF_P", p_erf, (0, ERF_XMAX ** 2 / 2), 9, ""),
     *((f"FA_GELU_DER_G{piece}", g_gelu_der_about(piece_centre(a, b)),
        (a - piece_centre(a, b), b - piece_centre(a, b)), 15, "") for piece, a, b in GELU_DER_PIECES),
@@ -160,6 +223,16 @@ def main_c():
     print(f"#define FA_ERFCXF_ZMAX {mp.nstr(ERFCXF_ZMAX, 17)}")
     print(f"#define FA_ERFCXF_TMIN {mp.nstr(ERFCXF_TMIN, 21, strip_zeros=False)}")
     print(f"#define FA_ERF_XMAX {mp.nstr(ERF_XMAX, 17)}")
+    err, num, den = rational_fit(g_gelu_f, GELUF_AMAX, 4, 5)
+    print(f"\n/* float GELU: g = N/D on [0, {mp.nstr(GELUF_AMAX, 6)}], degrees 4, 5, max relative "
+          f"error of 1/(a + g) {mp.nstr(mp.mpf(err), 3)} */")
+    for j, c in enumerate(num):
+        print(f"#define FA_GELUF_N{j} {mp.nstr(c, 17, strip_zeros=False)}f")
+    for j, c in enumerate(den):
+        print(f"#define FA_GELUF_D{j} {mp.nstr(c, 17, strip_zeros=False)}f")
+    print(f"#define FA_GELUF_LNK {mp.nstr(GELUF_LNK, 17)}f")
+    print(f"#define FA_GELUF_AMAX {mp.nstr(GELUF_AMAX, 6)}f")
+    print(f"#define FA_GELUF_NEAR {mp.nstr(GELUF_NEAR, 6)}f\n")
     x0_hi = mp.mpf(float(GELU_DER_X0))
     print(f"#define FA_GELU_DER_X0_HI {mp.nstr(x0_hi, 17)}")
     print(f"#define FA_GELU_DER_X0_LO {mp.nstr(GELU_DER_X0 - x0_hi, 17)}")

@@ -27,8 +27,12 @@
  * - sigmoid (float): e = exp(-|x|) rounded once, 1 + e as a Fast2Sum pair, one division
  *          whose remainder (exact by FMA) is folded back; SiLU and the tanh-form GELU
  *          also carry e's low part in the numerator e/(1 + e).
- * - GELU parts (float): erfc(|x|/sqrt2) = exp(-x^2/2) P(s), P = erfc(z) e^(z^2) fitted
- *          in s (as for erfc), exp's argument exact: x^2 = hi + lo by Dekker's split,
+ * - GELU (float): x/2 erfc(|x|/sqrt2) = x/2 K e^(-x^2/2) / (|x| + g(|x|)), K = sqrt(2/pi)
+ *          (1/(a + g) is the Mills ratio), g = N/D rational, all in float: exp's argument
+ *          exact (x^2 = hi + lo) with ln K and -lo/2 added to the reduced argument, one
+ *          division D/(|x| D + N); near 0 an odd polynomial.
+ * - GELU parts (float, for GELU'): erfc(|x|/sqrt2) = exp(-x^2/2) P(s), P = erfc(z) e^(z^2)
+ *          fitted in s (as for erfc) and evaluated in double, exp's argument exact:
  *          exp(-x^2/2) = exp(-hi/2)(1 - lo/2), scaled by 2^64 to stay normal.
  *
  * Nothing here may be compiled with -ffast-math / reassociation: the Cody-Waite split
@@ -374,6 +378,48 @@ FA_INLINE float fa_gelu_parts_f(float x, double *p) {
     float hi = ax * ax;
     float lo = fa_square_err_f(ax, hi);
     return fa_expf_nonpos_scaled(-0.5f * hi) * (1.0f - 0.5f * lo);
+}
+
+/* gelu(x) = x Phi(x) for float x, all in float (the double P of fa_gelu_parts_f made it
+   ~2.4x slower).  With a = |x| and K = sqrt(2/pi): Phi(-a) = 1/2 erfc(a/sqrt2) =
+   1/2 K e^(-a^2/2) m(a), m(a) = 1/(a + g(a)) the Mills ratio, g = N/D a rational fit
+   (kernels/fit_polynomials.py), and
+   - e^(-a^2/2) K in one exp whose reduced argument takes everything exactly but for two
+     roundings: a^2 = hi + lo exactly, n = round((-hi/2 + lnK - lo/2)/ln2) and
+     r = (-hi/2 - n ln2_hi) + ((lnK - lo/2) - n ln2_lo) (the first part exact); 1 + pm1
+     kept unrounded and 2^n scaled by 2^64 (a <= 15: normal);
+   - m = D/(a D + N): the same rounded D in both terms, so that where a D dominates (large
+     a) D's rounding cancels, and N's weighs g/(a + g);
+   - x <= 0: x/2 e^(-a^2/2) K m (the 2^-64 last: gradual underflow, one rounding where
+     the result is normal); x > 0: x minus that (Phi(x) = 1 - Phi(-x), no cancellation).
+   Near 0 the quotient's roundings add up (4 ulp at |x| = 0.0075): below |x| = 1/2,
+   x (1/2 + x R(x^2)), R fitted to (Phi(x) - 1/2)/x.
+   <= 3.10 ulp over all floats (exhaustive sweep, README; the double P gave 3.22).  |x| is held to 15 (gelu(-15)
+   rounds to -0.0, +inf stays +inf, -inf gives -0.0); NaN takes the near form. */
+FA_INLINE float fa_gelu_f(float x) {
+    float a = fabsf(x);
+    float ac = a < FA_GELUF_AMAX ? a : FA_GELUF_AMAX;   /* NaN: 15 (the near form keeps it) */
+    float hi = ac * ac;
+    float lo = fa_square_err_f(ac, hi);
+    float th = -0.5f * hi;                               /* exact */
+    float tl = FA_GELUF_LNK - 0.5f * lo;
+    int32_t n;
+    float nf;
+    n = fa_round_int_f((th + tl) * FA_F_LOG2E, &nf);
+    float r = (th - nf * FA_F_LN2_HI) + (tl - nf * FA_F_LN2_LO);
+    float pm1 = fa_expm1_reduced_f(r);                   /* 2^-n K e^(-a^2/2) = 1 + pm1 */
+    float den_d = FA_GELUF_D0 + ac * (FA_GELUF_D1 + ac * (FA_GELUF_D2 + ac * (FA_GELUF_D3
+                + ac * (FA_GELUF_D4 + ac * FA_GELUF_D5))));
+    float num_n = FA_GELUF_N0 + ac * (FA_GELUF_N1 + ac * (FA_GELUF_N2 + ac * (FA_GELUF_N3
+                + ac * FA_GELUF_N4)));
+    float m = den_d / fa_fmaf(ac, den_d, num_n);          /* Mills ratio 1/(a + N/D) */
+    float w = (ac * m) * fa_pow2i_f(n + FA_TERM_SCALE - 1);   /* a/2 m 2^n 2^64 */
+    float tail = fa_fmaf(w, pm1, w) * FA_TERM_UNSCALE;   /* a Phi(-a) */
+    float u = x * x;
+    float near = x * fa_fmaf(x, FA_GELUF_R0 + u * (FA_GELUF_R1 + u * (FA_GELUF_R2
+               + u * FA_GELUF_R3)), 0.5f);               /* keeps -0.0 and NaN */
+    float y = x < 0.0f ? -tail : x - tail;
+    return a >= FA_GELUF_NEAR ? y : near;
 }
 
 /* ---------------------------------------------------------------- double */

@@ -311,12 +311,13 @@ def test_float32_tight_targets_at_default_parameters(spec, params):
                      what=f"{spec.name}{params} derivative")
 
 
-# The worst inputs of the exhaustive sweeps of the float32 code changed in session 6
+# The worst inputs of the exhaustive sweeps of the float32 code changed in sessions 6 and 8
 # (README table: name, params, direction, x, its max error in ulp over all 2^32 floats).
 SWEEP_WORST = [
     ("sigmoid", {}, "fwd", -5.857998847961426, 1.53),
     ("silu", {}, "fwd", -5.197903633117676, 1.80),
     ("gelu", {"approximate": "tanh"}, "fwd", -2.749760150909424, 2.10),
+    ("gelu", {}, "fwd", -1.3081296682357788, 3.10),
     ("logsigmoid", {}, "der", 1.9540444612503052, 1.43),
     ("softplus", {}, "der", -1.9540444612503052, 1.43),
     ("silu", {}, "der", -2.226566791534424, 2.62),
