@@ -316,7 +316,7 @@ def test_float32_tight_targets_at_default_parameters(spec, params):
 SWEEP_WORST = [
     ("sigmoid", {}, "fwd", -5.857998847961426, 1.53),
     ("silu", {}, "fwd", -5.197903633117676, 1.80),
-    ("gelu", {"approximate": "tanh"}, "fwd", -2.749760150909424, 2.10),
+    ("gelu", {"approximate": "tanh"}, "fwd", -2.748544692993164, 1.94),
     ("gelu", {}, "fwd", -1.3081296682357788, 3.10),
     ("logsigmoid", {}, "der", 1.9540444612503052, 1.43),
     ("softplus", {}, "der", -1.9540444612503052, 1.43),
