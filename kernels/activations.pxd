@@ -23,7 +23,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, copysign, fabs, fabsf
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_gelu_d, fa_gelu_der_d, fa_gelu_tanh_d, fa_gelu_tanh_der_d, fa_mish_der_d, fa_sigmoid_gated_der_d, fa_gelu_f, fa_gelu_parts_f, fa_gelu_tanh_f, fa_silu_der_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_gelu_d, fa_gelu_der_d, fa_gelu_tanh_d, fa_gelu_tanh_der_d, fa_mish_der_d, fa_sigmoid_gated_der_d, fa_gelu_f, fa_gelu_der_f, fa_gelu_tanh_f, fa_silu_der_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -31,14 +31,12 @@ cdef extern from *:
     """
     #define FASTACT_SELU_SCALE 1.0507009873554804934193349852946
     #define FASTACT_SELU_ALPHA 1.6732632423543772848170429916717
-    #define FASTACT_INV_SQRT_2PI 0.39894228040143267793994605993438
     #define FASTACT_SQRT_2_OVER_PI 0.79788456080286535587989211986876
     #define FASTACT_GELU_TANH_C 0.044715
     #define FASTACT_INV_TWO64 5.42101086242752217e-20
     """
     const double SELU_SCALE "FASTACT_SELU_SCALE"
     const double SELU_ALPHA "FASTACT_SELU_ALPHA"
-    const double INV_SQRT_2PI "FASTACT_INV_SQRT_2PI"
     const double SQRT_2_OVER_PI "FASTACT_SQRT_2_OVER_PI"
     const double GELU_TANH_C "FASTACT_GELU_TANH_C"
     const double INV_TWO64 "FASTACT_INV_TWO64"
@@ -355,11 +353,9 @@ cdef inline floating celu_der_y(floating y, floating alpha, floating p1) noexcep
 
 # ---------------------------------------------------------------- GELU
 # x*Phi(x) = x/2*erfc(-x/sqrt(2)): the erfc form keeps the negative tail accurate.
-# float forward: all in float, erfc(|x|/sqrt2) as K e^(-x^2/2) times the Mills ratio, a
-# rational (vecmath.h, fa_gelu_f); float derivative: erfc(|x|/sqrt2) = exp(-x^2/2) P, the
-# float exp taken at the exact argument x^2/2 and P in double (fa_gelu_parts_f), combined
-# in double, rounded once (the 2^64 scaling of the exp undone there); double: fa_gelu_d
-# (erf near 0, an exactly squared erfc tail).
+# float: all in float, erfc(|x|/sqrt2) as K e^(-x^2/2) times the Mills ratio, a rational
+# (vecmath.h, fa_gelu_f, fa_gelu_der_f); double: fa_gelu_d (erf near 0, an exactly
+# squared erfc tail), fa_gelu_der_d.
 
 cdef inline floating gelu_fwd(floating x, floating p0, floating p1) noexcept nogil:
     if floating is float:
@@ -369,18 +365,11 @@ cdef inline floating gelu_fwd(floating x, floating p0, floating p1) noexcept nog
 
 
 cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nogil:
-    # Phi(x) + x*phi(x); float: exp(-x^2/2) (P/2 + x/sqrt(2 pi)) for x < 0,
-    # 1 - exp(-x^2/2) (P/2 - x/sqrt(2 pi)) for x >= 0
-    cdef double xd = x, p, xc, neg, pos
-    cdef float e64
+    # Phi(x) + x*phi(x); both forms take (x - x0) g(x) where the terms cancel (vecmath.h)
     if floating is float:
-        e64 = fa_gelu_parts_f(x, &p)
-        xc = clamp_abs(xd, 18.0)
-        neg = ((0.5 * p + xc * INV_SQRT_2PI) * e64) * INV_TWO64
-        pos = 1.0 - ((0.5 * p - xc * INV_SQRT_2PI) * e64) * INV_TWO64
-        return <float>nan_or(xd, neg if x < 0 else pos)
+        return fa_gelu_der_f(x)
     else:
-        return fa_gelu_der_d(xd)  # (x - x0) g(x) where the terms cancel (vecmath.h)
+        return fa_gelu_der_d(x)
 
 
 cdef inline floating gelu_tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:

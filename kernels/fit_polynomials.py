@@ -13,14 +13,14 @@ Near-minimax fits by interpolation at Chebyshev nodes, in 60-digit mpmath, of
 * tanh:  tanh(x) = x + x^3 P(x^2) for |x| <= 0.625
 * erfc:  erfc(z) = t exp(Q(s) - z^2) for 0 <= z <= 27.5, t = 1/(1+z/2),
          s = (t - (1+tmin)/2) / ((1-tmin)/2) in [-1, 1]; error of Q = relative error
-* erfcx (float GELU): erfc(z) exp(z^2) = P(s) for 0 <= z <= 12.5, s as for erfc; relative
-         error (the float kernels multiply it by an exactly-argued exp(-z^2))
 * GELU (float): x/2 erfc(|x|/sqrt2) = x/2 Ku e^(-x^2/2) / (|x| + g(|x|)), Ku = e^lnK with
          lnK = ln sqrt(2/pi) rounded to float (the kernel adds it to exp's argument), g a
          rational N/D (degrees 4, 5) on [0, 15], fitted by Lawson-weighted linearised least
          squares to the relative error of the quotient (g's own error is damped by
          g/(|x| + g)), evaluated as D/(|x| D + N); near 0 x (1/2 + x R(x^2)), R fitted to
-         (Phi(x) - 1/2)/x
+         (Phi(x) - 1/2)/x; GELU' (float) where its terms cancel: (x - x0) g(x) on [-1.3, -0.25]
+         (g as for the double GELU', one piece of degree 8), and 1/2 + x S(x^2) on
+         (-0.25, 0.5) (the quotient's roundings add up near 0, as in the forward)
 * erf (double GELU near 0): erf(z) = z P(z^2) for z <= 0.75/sqrt2 (there erfc's Q cancels
          near z = 0 and costs a few ulp)
 * GELU' (double, where its two terms cancel): Phi(x) + x phi(x) = (x - x0) g(x) on
@@ -70,17 +70,6 @@ def q_erfc(s):
     t = (ERFC_TMIN + 1) / 2 + (1 - ERFC_TMIN) / 2 * s
     z = 2 * (1 - t) / t
     return mp.log(mp.erfc(z) / t) + z * z
-
-
-ERFCXF_ZMAX = mp.mpf("12.5")  # float GELU: exp(-z^2) 2^64 underflows beyond (x < -17.7)
-ERFCXF_TMIN = 1 / (1 + ERFCXF_ZMAX / 2)
-
-
-def p_erfcx(s):
-    # erfc(z) exp(z^2) with t = 1/(1 + z/2) mapped to s in [-1, 1]
-    t = (ERFCXF_TMIN + 1) / 2 + (1 - ERFCXF_TMIN) / 2 * s
-    z = 2 * (1 - t) / t
-    return mp.erfc(z) * mp.exp(z * z)
 
 
 def f32(v):
@@ -175,6 +164,18 @@ def g_gelu_der_about(c):
     return g
 
 
+# float GELU': where its two terms cancel (|x| in [0.25, 1.3]) (x - x0) g(x), one piece,
+# g fitted in s = x - c about the float c nearest the middle
+GELUF_DER_PIECE = (mp.mpf("-1.3"), mp.mpf("-0.25"))
+GELUF_DER_MID = f32(sum(GELUF_DER_PIECE) / 2)
+
+
+def s_gelu_der_near(u):
+    # (GELU'(x) - 1/2) / x as a function of u = x^2 (the float GELU' near 0)
+    x = mp.sqrt(u)
+    return (gelu_der(x) - mp.mpf(1) / 2) / x if u > mp.mpf(10) ** -30 else 2 / mp.sqrt(2 * mp.pi)
+
+
 def r_log(z):
     return mp.nsum(lambda k: 2 * z ** k / (2 * k + 3), [0, mp.inf])
 
@@ -188,8 +189,10 @@ FITS = [
     ("FA_TANHF_P", p_tanh, (0, mp.mpf(0.625) ** 2), 5, "f"),
     ("FA_TANH_P", p_tanh, (0, mp.mpf(0.625) ** 2), 11, ""),
     ("FA_ERFC_Q", q_erfc, (-1, 1), 24, ""),
-    ("FA_ERFCXF_P", p_erfcx, (-1, 1), 12, ""),  # evaluated in double
     ("FA_GELUF_R", p_phi_near, (0, GELUF_NEAR ** 2), 3, "f"),
+    ("FA_GELUF_DER_G", g_gelu_der_about(GELUF_DER_MID),
+     (GELUF_DER_PIECE[0] - GELUF_DER_MID, GELUF_DER_PIECE[1] - GELUF_DER_MID), 8, "f"),
+    ("FA_GELUF_DER_S", s_gelu_der_near, (0, GELUF_NEAR ** 2), 4, "f"),
     ("FA_ERF_P", p_erf, (0, ERF_XMAX ** 2 / 2), 9, ""),
     *((f"FA_GELU_DER_G{piece}", g_gelu_der_about(piece_centre(a, b)),
        (a - piece_centre(a, b), b - piece_centre(a, b)), 15, "") for piece, a, b in GELU_DER_PIECES),
@@ -220,8 +223,6 @@ def main_c():
             print(f"#define {name}{j} {mp.nstr(c, 21, strip_zeros=False)}{suffix}")
     print(f"\n#define FA_ERFC_ZMAX {mp.nstr(ERFC_ZMAX, 17)}")
     print(f"#define FA_ERFC_TMIN {mp.nstr(ERFC_TMIN, 21, strip_zeros=False)}")
-    print(f"#define FA_ERFCXF_ZMAX {mp.nstr(ERFCXF_ZMAX, 17)}")
-    print(f"#define FA_ERFCXF_TMIN {mp.nstr(ERFCXF_TMIN, 21, strip_zeros=False)}")
     print(f"#define FA_ERF_XMAX {mp.nstr(ERF_XMAX, 17)}")
     err, num, den = rational_fit(g_gelu_f, GELUF_AMAX, 4, 5)
     print(f"\n/* float GELU: g = N/D on [0, {mp.nstr(GELUF_AMAX, 6)}], degrees 4, 5, max relative "
@@ -232,7 +233,13 @@ def main_c():
         print(f"#define FA_GELUF_D{j} {mp.nstr(c, 17, strip_zeros=False)}f")
     print(f"#define FA_GELUF_LNK {mp.nstr(GELUF_LNK, 17)}f")
     print(f"#define FA_GELUF_AMAX {mp.nstr(GELUF_AMAX, 6)}f")
-    print(f"#define FA_GELUF_NEAR {mp.nstr(GELUF_NEAR, 6)}f\n")
+    print(f"#define FA_GELUF_NEAR {mp.nstr(GELUF_NEAR, 6)}f")
+    print(f"#define FA_GELUF_DER_LO {mp.nstr(GELUF_DER_PIECE[0], 6)}f")
+    print(f"#define FA_GELUF_DER_HI {mp.nstr(GELUF_DER_PIECE[1], 6)}f")
+    print(f"#define FA_GELUF_DER_MID {mp.nstr(GELUF_DER_MID, 17)}f")
+    x0f_hi = f32(GELU_DER_X0)
+    print(f"#define FA_GELUF_DER_X0_HI {mp.nstr(x0f_hi, 17)}f")
+    print(f"#define FA_GELUF_DER_X0_LO {mp.nstr(f32(GELU_DER_X0 - x0f_hi), 17)}f\n")
     x0_hi = mp.mpf(float(GELU_DER_X0))
     print(f"#define FA_GELU_DER_X0_HI {mp.nstr(x0_hi, 17)}")
     print(f"#define FA_GELU_DER_X0_LO {mp.nstr(GELU_DER_X0 - x0_hi, 17)}")

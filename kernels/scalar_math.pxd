@@ -34,7 +34,7 @@ cdef extern from "vecmath.h" nogil:
     double fa_sigmoid_gated_der_d(int neg, double e64, double w, double wl)
     double fa_mish_der_d(double x)
     float fa_gelu_f(float x)
-    float fa_gelu_parts_f(float x, double* p)
+    float fa_gelu_der_f(float x)
     float fa_gelu_tanh_f(float x)
     float fa_silu_der_f(float x)
     float fa_exp_split_f(float t, float* s, float* down)

@@ -30,10 +30,8 @@
  * - GELU (float): x/2 erfc(|x|/sqrt2) = x/2 K e^(-x^2/2) / (|x| + g(|x|)), K = sqrt(2/pi)
  *          (1/(a + g) is the Mills ratio), g = N/D rational, all in float: exp's argument
  *          exact (x^2 = hi + lo) with ln K and -lo/2 added to the reduced argument, one
- *          division D/(|x| D + N); near 0 an odd polynomial.
- * - GELU parts (float, for GELU'): erfc(|x|/sqrt2) = exp(-x^2/2) P(s), P = erfc(z) e^(z^2)
- *          fitted in s (as for erfc) and evaluated in double, exp's argument exact:
- *          exp(-x^2/2) = exp(-hi/2)(1 - lo/2), scaled by 2^64 to stay normal.
+ *          division D/(|x| D + N); near 0 a polynomial; GELU' from the same pieces,
+ *          (x - x0) g(x) near its zero x0.
  *
  * Nothing here may be compiled with -ffast-math / reassociation: the Cody-Waite split
  * and the Fast2Sum correction rely on the written evaluation order.  Multiply-add
@@ -403,32 +401,32 @@ FA_INLINE float fa_tanhf(float x) {
     return copysignf(y, x);          /* -0.0 stays -0.0; NaN stays NaN */
 }
 
-/* The float GELU's pieces: *p = erfc(z) e^(z^2) at z = |x|/sqrt(2) (in double), and the
-   return value exp(-x^2/2) * 2^64 (0 beyond |x| = 18), whose argument x^2/2 is taken
-   exactly -- in float the rounding of x^2 would cost |x|^2 eps relative in the negative
-   tail; the callers combine them in double and round once. */
-FA_INLINE float fa_gelu_parts_f(float x, double *p) {
-    float ax = x < 0.0f ? -x : x;
-    ax = ax > 18.0f ? 18.0f : ax;                      /* exp(-162) 2^64 is 0 in float */
-    /* P in double: in float, the rounding of t and s and the cancellation of the
-       polynomial near s = -1 cost ~5 eps */
-    double az = (double)ax * 0.70710678118654752440;
-    double azc = az > FA_ERFCXF_ZMAX ? FA_ERFCXF_ZMAX : az;
-    double t = 1.0 / (1.0 + 0.5 * azc);
-    double s = (t - 0.5 * (1.0 + FA_ERFCXF_TMIN)) * (2.0 / (1.0 - FA_ERFCXF_TMIN));
-    double s2 = s * s;
-    double ev = FA_ERFCXF_P0 + s2 * (FA_ERFCXF_P2 + s2 * (FA_ERFCXF_P4 + s2 * (FA_ERFCXF_P6
-              + s2 * (FA_ERFCXF_P8 + s2 * (FA_ERFCXF_P10 + s2 * FA_ERFCXF_P12)))));
-    double od = FA_ERFCXF_P1 + s2 * (FA_ERFCXF_P3 + s2 * (FA_ERFCXF_P5 + s2 * (FA_ERFCXF_P7
-              + s2 * (FA_ERFCXF_P9 + s2 * FA_ERFCXF_P11))));
-    *p = ev + s * od;
-    /* x^2 = hi + lo exactly; 2^64 exp(-hi/2) (FA_TERM_SCALE = 64) with one power of two */
-    float hi = ax * ax;
-    float lo = fa_square_err_f(ax, hi);
-    return fa_expf_nonpos_scaled(-0.5f * hi) * (1.0f - 0.5f * lo);
+/* The float GELU's shared part (fa_gelu_f, fa_gelu_der_f): with a = |x| held to 15 (*ac),
+   returns the Mills ratio m(a) = D/(a D + N), and 2^(n+63) (*s_half) and pm1 such that
+   2^64 K e^(-a^2/2) = 2 s_half (1 + pm1), unrounded.  NaN gives 15's values (the callers'
+   selects keep NaN). */
+FA_INLINE float fa_gelu_mills_f(float x, float *ac_out, float *s_half, float *pm1) {
+    float a = fabsf(x);
+    float ac = a < FA_GELUF_AMAX ? a : FA_GELUF_AMAX;
+    float hi = ac * ac;
+    float lo = fa_square_err_f(ac, hi);
+    float th = -0.5f * hi;                               /* exact */
+    float tl = FA_GELUF_LNK - 0.5f * lo;
+    int32_t n;
+    float nf;
+    n = fa_round_int_f((th + tl) * FA_F_LOG2E, &nf);
+    float r = (th - nf * FA_F_LN2_HI) + (tl - nf * FA_F_LN2_LO);
+    *pm1 = fa_expm1_reduced_f(r);
+    *s_half = fa_pow2i_f(n + FA_TERM_SCALE - 1);
+    *ac_out = ac;
+    float den_d = FA_GELUF_D0 + ac * (FA_GELUF_D1 + ac * (FA_GELUF_D2 + ac * (FA_GELUF_D3
+                + ac * (FA_GELUF_D4 + ac * FA_GELUF_D5))));
+    float num_n = FA_GELUF_N0 + ac * (FA_GELUF_N1 + ac * (FA_GELUF_N2 + ac * (FA_GELUF_N3
+                + ac * FA_GELUF_N4)));
+    return den_d / fa_fmaf(ac, den_d, num_n);
 }
 
-/* gelu(x) = x Phi(x) for float x, all in float (the double P of fa_gelu_parts_f made it
+/* gelu(x) = x Phi(x) for float x, all in float (with erfc(z) e^(z^2) in double it was
    ~2.4x slower).  With a = |x| and K = sqrt(2/pi): Phi(-a) = 1/2 erfc(a/sqrt2) =
    1/2 K e^(-a^2/2) m(a), m(a) = 1/(a + g(a)) the Mills ratio, g = N/D a rational fit
    (kernels/fit_polynomials.py), and
@@ -445,29 +443,43 @@ FA_INLINE float fa_gelu_parts_f(float x, double *p) {
    <= 3.10 ulp over all floats (exhaustive sweep, README; the double P gave 3.22).  |x| is held to 15 (gelu(-15)
    rounds to -0.0, +inf stays +inf, -inf gives -0.0); NaN takes the near form. */
 FA_INLINE float fa_gelu_f(float x) {
-    float a = fabsf(x);
-    float ac = a < FA_GELUF_AMAX ? a : FA_GELUF_AMAX;   /* NaN: 15 (the near form keeps it) */
-    float hi = ac * ac;
-    float lo = fa_square_err_f(ac, hi);
-    float th = -0.5f * hi;                               /* exact */
-    float tl = FA_GELUF_LNK - 0.5f * lo;
-    int32_t n;
-    float nf;
-    n = fa_round_int_f((th + tl) * FA_F_LOG2E, &nf);
-    float r = (th - nf * FA_F_LN2_HI) + (tl - nf * FA_F_LN2_LO);
-    float pm1 = fa_expm1_reduced_f(r);                   /* 2^-n K e^(-a^2/2) = 1 + pm1 */
-    float den_d = FA_GELUF_D0 + ac * (FA_GELUF_D1 + ac * (FA_GELUF_D2 + ac * (FA_GELUF_D3
-                + ac * (FA_GELUF_D4 + ac * FA_GELUF_D5))));
-    float num_n = FA_GELUF_N0 + ac * (FA_GELUF_N1 + ac * (FA_GELUF_N2 + ac * (FA_GELUF_N3
-                + ac * FA_GELUF_N4)));
-    float m = den_d / fa_fmaf(ac, den_d, num_n);          /* Mills ratio 1/(a + N/D) */
-    float w = (ac * m) * fa_pow2i_f(n + FA_TERM_SCALE - 1);   /* a/2 m 2^n 2^64 */
+    float ac, s_half, pm1;
+    float m = fa_gelu_mills_f(x, &ac, &s_half, &pm1);
+    float w = (ac * m) * s_half;                         /* a/2 m 2^n 2^64 */
     float tail = fa_fmaf(w, pm1, w) * FA_TERM_UNSCALE;   /* a Phi(-a) */
     float u = x * x;
     float near = x * fa_fmaf(x, FA_GELUF_R0 + u * (FA_GELUF_R1 + u * (FA_GELUF_R2
                + u * FA_GELUF_R3)), 0.5f);               /* keeps -0.0 and NaN */
     float y = x < 0.0f ? -tail : x - tail;
-    return a >= FA_GELUF_NEAR ? y : near;
+    return fabsf(x) >= FA_GELUF_NEAR ? y : near;
+}
+
+/* gelu'(x) = Phi(x) + x phi(x) for float x, all in float (with erfc(z) e^(z^2) in double
+   it was ~2.4x slower).  With fa_gelu_mills_f's pieces and phi(a) = K e^(-a^2/2) / 2:
+   Phi(-a) - a phi(a) = K e^(-a^2/2) (m - a) / 2 = w, so gelu'(x) = w below 0 and 1 - w
+   above.  m - a cancels near the zero x0 = -0.7518 of gelu' (2.5x m's error where
+   |gelu'| = 1/16): on [-1.3, -0.25] (x - x0) g(x) instead, x0 a float pair and g a
+   polynomial (kernels/fit_polynomials.py), as the double form does; and near 0, where
+   the quotient's roundings add up as in the forward, 1/2 + x S(x^2) on (-0.25, 0.5).
+   <= 2.63 ulp where |gelu'| >= 1/16 over all floats (exhaustive sweep; 2.80 before).
+   NaN stays NaN; +-inf give 1 and 0. */
+FA_INLINE float fa_gelu_der_f(float x) {
+    float ac, s_half, pm1;
+    float m = fa_gelu_mills_f(x, &ac, &s_half, &pm1);
+    float t = (m - ac) * s_half;
+    float w = fa_fmaf(t, pm1, t) * FA_TERM_UNSCALE;
+    float y = x < 0.0f ? w : 1.0f - w;
+    float v = x - FA_GELUF_DER_MID;
+    float g = FA_GELUF_DER_G0 + v * (FA_GELUF_DER_G1 + v * (FA_GELUF_DER_G2 + v * (FA_GELUF_DER_G3
+            + v * (FA_GELUF_DER_G4 + v * (FA_GELUF_DER_G5 + v * (FA_GELUF_DER_G6
+            + v * (FA_GELUF_DER_G7 + v * FA_GELUF_DER_G8)))))));
+    float zero = ((x - FA_GELUF_DER_X0_HI) - FA_GELUF_DER_X0_LO) * g;
+    float u = x * x;
+    float near = fa_fmaf(x, FA_GELUF_DER_S0 + u * (FA_GELUF_DER_S1 + u * (FA_GELUF_DER_S2
+               + u * (FA_GELUF_DER_S3 + u * FA_GELUF_DER_S4))), 0.5f);
+    y = (x >= FA_GELUF_DER_LO) & (x <= FA_GELUF_DER_HI) ? zero : y;
+    y = (x > FA_GELUF_DER_HI) & (x < FA_GELUF_NEAR) ? near : y;
+    return x != x ? x : y;
 }
 
 /* ---------------------------------------------------------------- double */
