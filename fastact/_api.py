@@ -68,6 +68,8 @@ class Activation:
         self.spec = spec
         self.__name__ = self.__qualname__ = spec.name
         self._threshold = reg.PARALLEL_MIN_SIZE[spec.work]
+        # the backward from y is a multiply or select for every activation (memory bound)
+        self._threshold_from_y = reg.PARALLEL_MIN_SIZE[reg.CHEAP]
         # checked parameter sets, resolved to (ops, p0, p1, y allowed) for the fast path
         self._resolved = {}
         self._default = self._resolve({})
@@ -147,7 +149,8 @@ class Activation:
         fast = self._resolve(params) if params else self._default
         if fast is not None and (x is not None or fast[3]):
             d = "bwd_x" if x is not None else "bwd_y"
-            r = _engine.fast_elementwise(fast[0][d], self._threshold,
+            r = _engine.fast_elementwise(fast[0][d],
+                                         self._threshold if x is not None else self._threshold_from_y,
                                          (dy, x if x is not None else y), out, backend,
                                          n_threads, fast[1], fast[2])
             if r is not None:

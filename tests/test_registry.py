@@ -120,3 +120,31 @@ def test_every_subpackage_is_declared_for_installation():
     declared = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.relative_to(ROOT).parts[:-1]) for p in (ROOT / "fastact").rglob("__init__.py")}
     assert found == declared
+
+
+def test_backward_from_y_takes_the_cheap_serial_threshold(monkeypatch):
+    """The backward from y is a multiply or select for every activation: between the
+    transcendental and the cheap serial thresholds it runs on one thread, while the
+    backward from x (which recomputes the function) takes two."""
+    import numpy as np
+
+    import fastact
+    from fastact import _engine
+
+    size = (reg.PARALLEL_MIN_SIZE[reg.TRANSCENDENTAL] + reg.PARALLEL_MIN_SIZE[reg.CHEAP]) // 2
+    fastact.sigmoid(np.zeros(4, np.float32))          # loads the kernels
+    real, seen = _engine._run_elementwise, []
+
+    def spy(op, out, inputs, p0, p1, nth, chunk):
+        seen.append((op, nth))
+        return real(op, out, inputs, p0, p1, nth, chunk)
+
+    monkeypatch.setattr(_engine, "_run_elementwise", spy)
+    monkeypatch.setattr(fastact._config, "threads_to_run", lambda n: n)  # not the busy check
+    x = np.linspace(-3, 3, size, dtype=np.float32)
+    y, dy = fastact.sigmoid(x, n_threads=1), np.ones(size, np.float32)
+    seen.clear()
+    from_y = fastact.sigmoid.backward(dy, y=y, n_threads=2)
+    from_x = fastact.sigmoid.backward(dy, x, n_threads=2)
+    assert [nth for _, nth in seen] == [1, 2]
+    np.testing.assert_allclose(from_y, from_x, rtol=1e-6)
