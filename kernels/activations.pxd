@@ -23,22 +23,18 @@ from cython cimport floating
 from libc.math cimport INFINITY, copysign, fabs, fabsf
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_gelu_d, fa_gelu_der_d, fa_gelu_tanh_d, fa_gelu_tanh_der_d, fa_mish_der_d, fa_sigmoid_gated_der_d, fa_gelu_f, fa_gelu_der_f, fa_gelu_tanh_f, fa_silu_der_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
-    sigmoid_from_e, sigmoid_prime_from_e, stable_sigmoid,
+    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_sigmoid_scaled_f, fa_gelu_d, fa_gelu_der_d, fa_gelu_tanh_d, fa_gelu_tanh_der_d, fa_mish_der_d, fa_sigmoid_gated_der_d, fa_gelu_f, fa_gelu_der_f, fa_gelu_tanh_f, fa_gelu_tanh_der_f, fa_silu_der_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    sigmoid_prime_from_e, stable_sigmoid,
 )
 
 cdef extern from *:
     """
     #define FASTACT_SELU_SCALE 1.0507009873554804934193349852946
     #define FASTACT_SELU_ALPHA 1.6732632423543772848170429916717
-    #define FASTACT_SQRT_2_OVER_PI 0.79788456080286535587989211986876
-    #define FASTACT_GELU_TANH_C 0.044715
     #define FASTACT_INV_TWO64 5.42101086242752217e-20
     """
     const double SELU_SCALE "FASTACT_SELU_SCALE"
     const double SELU_ALPHA "FASTACT_SELU_ALPHA"
-    const double SQRT_2_OVER_PI "FASTACT_SQRT_2_OVER_PI"
-    const double GELU_TANH_C "FASTACT_GELU_TANH_C"
     const double INV_TWO64 "FASTACT_INV_TWO64"
 
 
@@ -383,16 +379,9 @@ cdef inline floating gelu_tanh_fwd(floating x, floating p0, floating p1) noexcep
 
 
 cdef inline floating gelu_tanh_der(floating x, floating p0, floating p1) noexcept nogil:
-    # sigmoid(2u) + x*sigmoid'(2u)*d(2u)/dx.  float: in double, rounded once (beyond
-    # |x| = 1e100 sigmoid' is 0 and sigmoid 0 or 1, so x is clamped there: no inf*0 from
-    # x^2 overflowing); double: 2u and x d(2u)/dx as double-double pairs (vecmath.h)
-    cdef double xd, u2, e, ss, du2
+    # sigmoid(2u) + x*sigmoid'(2u)*d(2u)/dx.  float: all in float, (x - x0) g(x) near its
+    # zero; double: 2u and x d(2u)/dx as double-double pairs (vecmath.h)
     if floating is float:
-        xd = clamp_abs(<double>x, 1e100)
-        u2 = 2.0 * SQRT_2_OVER_PI * (xd + GELU_TANH_C * xd * xd * xd)
-        e = exp_neg_abs(u2)
-        ss = sigmoid_prime_from_e(e)
-        du2 = 2.0 * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * xd * xd)
-        return <float>(sigmoid_from_e(u2, e) + xd * ss * du2)
+        return fa_gelu_tanh_der_f(x)
     else:
         return fa_gelu_tanh_der_d(x)

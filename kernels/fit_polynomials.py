@@ -20,7 +20,8 @@ Near-minimax fits by interpolation at Chebyshev nodes, in 60-digit mpmath, of
          g/(|x| + g)), evaluated as D/(|x| D + N); near 0 x (1/2 + x R(x^2)), R fitted to
          (Phi(x) - 1/2)/x; GELU' (float) where its terms cancel: (x - x0) g(x) on [-1.3, -0.25]
          (g as for the double GELU', one piece of degree 8), and 1/2 + x S(x^2) on
-         (-0.25, 0.5) (the quotient's roundings add up near 0, as in the forward)
+         (-0.25, 0.5) (the quotient's roundings add up near 0, as in the forward); the
+         tanh form's float derivative likewise
 * erf (double GELU near 0): erf(z) = z P(z^2) for z <= 0.75/sqrt2 (there erfc's Q cancels
          near z = 0 and costs a few ulp)
 * GELU' (double, where its two terms cancel): Phi(x) + x phi(x) = (x - x0) g(x) on
@@ -170,6 +171,32 @@ GELUF_DER_PIECE = (mp.mpf("-1.3"), mp.mpf("-0.25"))
 GELUF_DER_MID = f32(sum(GELUF_DER_PIECE) / 2)
 
 
+def gelu_tanh_der(x):
+    # d/dx x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3)
+    k, c = 2 * mp.sqrt(2 / mp.pi), mp.mpf("0.044715")
+    sg = 1 / (1 + mp.exp(-k * x * (1 + c * x * x)))
+    return sg + x * sg * (1 - sg) * k * (1 + 3 * c * x * x)
+
+
+GELU_TANH_DER_X0 = mp.findroot(gelu_tanh_der, mp.mpf("-0.75"))  # the zero of gelu(tanh)'
+
+
+def g_gelu_tanh_der_about(c):
+    # s -> gelu(tanh)'(c + s) / (c + s - x0); at x0 itself its derivative
+    def g(s):
+        x = c + s
+        if abs(x - GELU_TANH_DER_X0) < mp.mpf(10) ** -40:
+            return mp.diff(gelu_tanh_der, x)
+        return gelu_tanh_der(x) / (x - GELU_TANH_DER_X0)
+    return g
+
+
+# the tanh form's float derivative: (x - x0) g(x) on [-1.3, -0.25] (on [-2, -0.25], degree
+# 11, the float Horner sum cost more than the cancellation it spared: 3.55 ulp at -1.975)
+GELUF_TANH_DER_PIECE = (mp.mpf("-1.3"), mp.mpf("-0.25"))
+GELUF_TANH_DER_MID = f32(sum(GELUF_TANH_DER_PIECE) / 2)
+
+
 def s_gelu_der_near(u):
     # (GELU'(x) - 1/2) / x as a function of u = x^2 (the float GELU' near 0)
     x = mp.sqrt(u)
@@ -193,6 +220,9 @@ FITS = [
     ("FA_GELUF_DER_G", g_gelu_der_about(GELUF_DER_MID),
      (GELUF_DER_PIECE[0] - GELUF_DER_MID, GELUF_DER_PIECE[1] - GELUF_DER_MID), 8, "f"),
     ("FA_GELUF_DER_S", s_gelu_der_near, (0, GELUF_NEAR ** 2), 4, "f"),
+    ("FA_GELUF_TANH_DER_G", g_gelu_tanh_der_about(GELUF_TANH_DER_MID),
+     (GELUF_TANH_DER_PIECE[0] - GELUF_TANH_DER_MID, GELUF_TANH_DER_PIECE[1] - GELUF_TANH_DER_MID),
+     8, "f"),
     ("FA_ERF_P", p_erf, (0, ERF_XMAX ** 2 / 2), 9, ""),
     *((f"FA_GELU_DER_G{piece}", g_gelu_der_about(piece_centre(a, b)),
        (a - piece_centre(a, b), b - piece_centre(a, b)), 15, "") for piece, a, b in GELU_DER_PIECES),
@@ -239,7 +269,13 @@ def main_c():
     print(f"#define FA_GELUF_DER_MID {mp.nstr(GELUF_DER_MID, 17)}f")
     x0f_hi = f32(GELU_DER_X0)
     print(f"#define FA_GELUF_DER_X0_HI {mp.nstr(x0f_hi, 17)}f")
-    print(f"#define FA_GELUF_DER_X0_LO {mp.nstr(f32(GELU_DER_X0 - x0f_hi), 17)}f\n")
+    print(f"#define FA_GELUF_DER_X0_LO {mp.nstr(f32(GELU_DER_X0 - x0f_hi), 17)}f")
+    print(f"#define FA_GELUF_TANH_DER_LO {mp.nstr(GELUF_TANH_DER_PIECE[0], 6)}f")
+    print(f"#define FA_GELUF_TANH_DER_HI {mp.nstr(GELUF_TANH_DER_PIECE[1], 6)}f")
+    print(f"#define FA_GELUF_TANH_DER_MID {mp.nstr(GELUF_TANH_DER_MID, 17)}f")
+    x0t_hi = f32(GELU_TANH_DER_X0)
+    print(f"#define FA_GELUF_TANH_DER_X0_HI {mp.nstr(x0t_hi, 17)}f")
+    print(f"#define FA_GELUF_TANH_DER_X0_LO {mp.nstr(f32(GELU_TANH_DER_X0 - x0t_hi), 17)}f\n")
     x0_hi = mp.mpf(float(GELU_DER_X0))
     print(f"#define FA_GELU_DER_X0_HI {mp.nstr(x0_hi, 17)}")
     print(f"#define FA_GELU_DER_X0_LO {mp.nstr(GELU_DER_X0 - x0_hi, 17)}")

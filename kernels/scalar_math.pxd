@@ -36,6 +36,7 @@ cdef extern from "vecmath.h" nogil:
     float fa_gelu_f(float x)
     float fa_gelu_der_f(float x)
     float fa_gelu_tanh_f(float x)
+    float fa_gelu_tanh_der_f(float x)
     float fa_silu_der_f(float x)
     float fa_exp_split_f(float t, float* s, float* down)
     float fa_sigmoid_scaled_f(float x, int keep_e_lo, float* down)

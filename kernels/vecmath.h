@@ -309,6 +309,32 @@ FA_INLINE float fa_silu_der_f(float x) {
 #define FA_TWO_SQRT_2_OVER_PI_F_LO \
     ((float)(FA_TWO_SQRT_2_OVER_PI_HI - (double)FA_TWO_SQRT_2_OVER_PI_F_HI))
 
+/* v = 2 sqrt(2/pi) x (1 + c x^2) for float x, twice: returned rounded plainly (vn), and
+   *dv = v - vn from v as a float pair (x^2, c x^2, 1 + c x^2 and the product exact to
+   their second parts); *cx + *cxl = 2 sqrt(2/pi) x and *x2 + *x2l = x^2 exactly enough,
+   for the derivative's factor. */
+FA_INLINE float fa_gelu_tanh_v_f(float x, float *dv, float *cx_out, float *cxl_out, float *x2_out,
+                                 float *x2l_out) {
+    float x2 = x * x;
+    float cx = FA_TWO_SQRT_2_OVER_PI_F_HI * x;
+    float vn = cx * fa_fmaf(FA_GELU_TANH_CF_HI, x2, 1.0f);
+    float x2l = fa_square_err_f(x, x2);
+    float p = FA_GELU_TANH_CF_HI * x2;                        /* c x^2 = p + pl */
+    float pl = fa_fmaf(FA_GELU_TANH_CF_HI, x2, -p)
+             + fa_fmaf(FA_GELU_TANH_CF_HI, x2l, FA_GELU_TANH_CF_LO * x2);
+    float wl, w = fa_two_sum_f(1.0f, p, &wl);                 /* 1 + c x^2 = w + wl */
+    wl = wl + pl;
+    float cxl = fa_fmaf(FA_TWO_SQRT_2_OVER_PI_F_HI, x, -cx) + FA_TWO_SQRT_2_OVER_PI_F_LO * x;
+    float vh = cx * w;
+    float vl = fa_fmaf(cx, w, -vh) + fa_fmaf(cx, wl, cxl * w);
+    *dv = (vh - vn) + vl;
+    *cx_out = cx;
+    *cxl_out = cxl;
+    *x2_out = x2;
+    *x2l_out = x2l;
+    return vn;
+}
+
 /* gelu(x) in the tanh form for float x: x/2 (1 + tanh(u)) = x sigmoid(v),
    v = 2 sqrt(2/pi) x (1 + 0.044715 x^2), all in float.  Below 0 the sigmoid is ~exp(v),
    whose relative error is v's absolute error (|v| up to 120), so v is needed to ~2^-33
@@ -326,23 +352,65 @@ FA_INLINE float fa_silu_der_f(float x) {
    gives -0.0, +inf +inf and NaN NaN.  <= 1.94 ulp over all floats (exhaustive sweep; 2.10
    with v in double). */
 FA_INLINE float fa_gelu_tanh_f(float x) {
-    float x2 = x * x;
-    float cx = FA_TWO_SQRT_2_OVER_PI_F_HI * x;
-    float vn = cx * fa_fmaf(FA_GELU_TANH_CF_HI, x2, 1.0f);
-    float x2l = fa_square_err_f(x, x2);
-    float p = FA_GELU_TANH_CF_HI * x2;                        /* c x^2 = p + pl */
-    float pl = fa_fmaf(FA_GELU_TANH_CF_HI, x2, -p)
-             + fa_fmaf(FA_GELU_TANH_CF_HI, x2l, FA_GELU_TANH_CF_LO * x2);
-    float wl, w = fa_two_sum_f(1.0f, p, &wl);                 /* 1 + c x^2 = w + wl */
-    wl = wl + pl;
-    float cxl = fa_fmaf(FA_TWO_SQRT_2_OVER_PI_F_HI, x, -cx) + FA_TWO_SQRT_2_OVER_PI_F_LO * x;
-    float vh = cx * w;
-    float vl = fa_fmaf(cx, w, -vh) + fa_fmaf(cx, wl, cxl * w);
-    float dv = (vh - vn) + vl;                                /* v - vn */
+    float dv, cx, cxl, x2, x2l;
+    float vn = fa_gelu_tanh_v_f(x, &dv, &cx, &cxl, &x2, &x2l);
     float s, d, down;
     float pm1 = fa_exp_split_dw_f(-fabsf(vn), vn >= 0.0f ? -dv : dv, &s, &d);
     float q = fa_sigmoid_from_exp_f(s, pm1, d, vn >= 0.0f, 1, &down);
     return ((x < -12.0f ? -12.0f : x) * q) * down;
+}
+
+/* 3 * 0.044715 as a float pair */
+#define FA_GELU_TANH_3CF_HI ((float)(3.0 * FA_GELU_TANH_C_HI))
+#define FA_GELU_TANH_3CF_LO ((float)(3.0 * FA_GELU_TANH_C_HI - (double)FA_GELU_TANH_3CF_HI))
+
+/* gelu(tanh)'(x) = sigmoid(v) (1 + x v' sigmoid(-v)), v' = 2 sqrt(2/pi) (1 + 3c x^2), for
+   float x, all in float (it was in double, ~2.5x slower).  As the forward: exp(-|v|)
+   with v's correction in the reduced argument; then as silu', sigmoid(|v|) and
+   sigmoid(-|v|) by one corrected division each, the first as a float pair, and x v' as
+   a float pair too: x >= 0: sigmoid(v) (1 + x v' sigmoid(-v)), no cancellation; x < 0:
+   sigmoid(v) t, t = 1 + x v' sigmoid(-v) from both parts of the pairs, scaled by down
+   last.  t cancels near the zero x0 = -0.7525 of gelu(tanh)': on [-1.3, -0.25]
+   (x - x0) g(x) instead (g fitted, kernels/fit_polynomials.py).  Beyond |x| = 12 the
+   result is set last (1 above, -0.0 below: its size is under 2^-149), so that what
+   the lanes compute there (inf * 0 from an overflowed x^2) does not matter; clamping x
+   first cost gcc 19 blends of the constants it propagated.  NaN stays NaN.  <= 2.92 ulp
+   where |gelu(tanh)'| >= 1/16 over all floats (exhaustive sweep; 0.50 in double). */
+FA_INLINE float fa_gelu_tanh_der_f(float x) {
+    float dv, cx, cxl, x2, x2l;
+    float vn = fa_gelu_tanh_v_f(x, &dv, &cx, &cxl, &x2, &x2l);
+    float s, d, big_lo;
+    float pm1 = fa_exp_split_dw_f(-fabsf(vn), vn >= 0.0f ? -dv : dv, &s, &d);
+    float eh = fa_fmaf(s, pm1, s);
+    float el = fa_fmaf(s, pm1, s - eh);      /* e / down = eh + el */
+    float dh = 1.0f + eh;
+    float dl = ((1.0f - dh) + eh) + el;
+    float big = fa_div_dw_lo_f(1.0f, 0.0f, dh, dl, &big_lo);   /* sigmoid(|v|) */
+    float small = fa_div_dw_f(eh, el, dh, dl);          /* sigmoid(-|v|) / down */
+    float p = FA_GELU_TANH_3CF_HI * x2;                  /* 3c x^2 = p + pl */
+    float pl = fa_fmaf(FA_GELU_TANH_3CF_HI, x2, -p)
+             + fa_fmaf(FA_GELU_TANH_3CF_HI, x2l, FA_GELU_TANH_3CF_LO * x2);
+    float ql, q = fa_two_sum_f(1.0f, p, &ql);
+    ql = ql + pl;
+    float wh = cx * q;                                   /* x v' = wh + wl */
+    float wl = fa_fmaf(cx, q, -wh) + fa_fmaf(cx, ql, cxl * q);
+    float t_pos = fa_fmaf(wh, small * d, 1.0f);
+    /* t = 1 + x v' sigmoid(|v|) below 0 as th + tl, rounded only inside the last product:
+       t (~ -2 at x = -1.6, the bottom of a binade) rounded three times cost 3.4 ulp */
+    float pw = wh * big;
+    float pw_lo = fa_fmaf(wh, big, -pw);
+    float tl, th = fa_two_sum_f(1.0f, pw, &tl);
+    tl = tl + (pw_lo + fa_fmaf(wl, big, wh * big_lo));
+    float y = vn >= 0.0f ? big * t_pos : fa_fmaf(small, th, small * tl) * d;
+    float v = x - FA_GELUF_TANH_DER_MID;
+    float g = FA_GELUF_TANH_DER_G0 + v * (FA_GELUF_TANH_DER_G1 + v * (FA_GELUF_TANH_DER_G2
+            + v * (FA_GELUF_TANH_DER_G3 + v * (FA_GELUF_TANH_DER_G4 + v * (FA_GELUF_TANH_DER_G5
+            + v * (FA_GELUF_TANH_DER_G6 + v * (FA_GELUF_TANH_DER_G7 + v * FA_GELUF_TANH_DER_G8)))))));
+    float zero = ((x - FA_GELUF_TANH_DER_X0_HI) - FA_GELUF_TANH_DER_X0_LO) * g;
+    /* (one compare: with two, gcc 12 gave up vectorizing this function) */
+    y = fabsf(v) <= 0.5f * (FA_GELUF_TANH_DER_HI - FA_GELUF_TANH_DER_LO) ? zero : y;
+    y = x > 12.0f ? 1.0f : y;
+    return x < -12.0f ? -0.0f : y;
 }
 
 FA_INLINE float fa_expm1f(float x) {
