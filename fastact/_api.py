@@ -68,7 +68,8 @@ class Activation:
         self.spec = spec
         self.__name__ = self.__qualname__ = spec.name
         self._threshold = reg.PARALLEL_MIN_SIZE[spec.work]
-        # the backward from y is a multiply or select for every activation (memory bound)
+        # the backward from y is a multiply, select or division for every activation
+        # (memory bound)
         self._threshold_from_y = reg.PARALLEL_MIN_SIZE[reg.CHEAP]
         # checked parameter sets, resolved to (ops, p0, p1, y allowed) for the fast path
         self._resolved = {}

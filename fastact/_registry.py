@@ -39,7 +39,8 @@ TRANSCENDENTAL = "transcendental"  # exp/log/tanh/erf per element: compute bound
 # at 262144 elements for relu (1.2x; 0.9-1.0x below) and at 65536 for sigmoid (1.8x;
 # 1.0x at 32768).  Below these sizes a second thread costs more (fork/join ~1-2 us,
 # and milliseconds when a core is stolen by another process) than it saves.  The
-# backward from y (a multiply or select for every activation) takes the CHEAP size.
+# backward from y (a multiply, select or division for every activation) takes the
+# CHEAP size.
 PARALLEL_MIN_SIZE = {CHEAP: 262_144, TRANSCENDENTAL: 65_536}
 
 

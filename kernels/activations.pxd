@@ -14,9 +14,10 @@ Loops over arrays live in ``_elementwise.pyx.tp``; they inline these functions.
 Selects choose between values computed beforehand (``neg = ...; return x if x > 0
 else neg``): Cython emits ``a if c else b`` as an if/else, and gcc if-converts (and so
 vectorizes) the in-place loops only when neither branch holds work of its own.
-Where float32 arithmetic would lose more than a few ULP (GELU: the argument of
-erfc / of the sigmoid is ill-conditioned in the tails) the point function computes
-in double and rounds once.
+Where float32 arithmetic would lose more than a few ULP (mish, the derivatives of
+sigmoid and tanh) the point function computes in double and rounds once; the float
+GELU forms stay in float with their ill-conditioned parts carried exactly (float
+pairs, exact arguments: vecmath.h).
 """
 
 from cython cimport floating
@@ -370,8 +371,8 @@ cdef inline floating gelu_der(floating x, floating p0, floating p1) noexcept nog
 
 cdef inline floating gelu_tanh_fwd(floating x, floating p0, floating p1) noexcept nogil:
     # x/2*(1 + tanh(u)) = x*sigmoid(2u), u = sqrt(2/pi)*(x + c*x^3): no cancellation;
-    # float: 2u in double split into two floats, the float sigmoid (vecmath.h); double:
-    # 2u in double-double (vecmath.h)
+    # float: 2u plainly in float starts the exp, 2u as a float pair corrects it, the float
+    # sigmoid (vecmath.h); double: 2u in double-double (vecmath.h)
     if floating is float:
         return fa_gelu_tanh_f(x)
     else:

@@ -31,7 +31,10 @@ Near-minimax fits by interpolation at Chebyshev nodes, in 60-digit mpmath, of
          R(z) = sum 2 z^k/(2k+3)
 
 The degree per dtype is the smallest whose relative error is far below the dtype's
-epsilon (printed as a comment next to each set).
+epsilon (printed as a comment next to each set).  The polynomial fits are exact
+mpmath; the float GELU's rational fit solves its least squares in NumPy (LAPACK), whose
+last bits may differ on another machine: the checked-in vecmath_coeffs.h holds the
+coefficients the exhaustive sweeps verified (README), so regenerate only with a sweep.
 """
 
 import mpmath as mp

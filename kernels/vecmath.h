@@ -143,10 +143,10 @@ FA_INLINE float fa_expf_nonpos(float t) {
 }
 
 /* 2^FA_TERM_SCALE e^t for t <= 0 or -inf (the terms of a whole softmax row, whose sum is
-   then >= 2^FA_TERM_SCALE; GELU's exp(-x^2/2)): one power of two instead of two, and
-   normal down to the clamp, so a term is rounded once more only in the final scaling.
-   Below the clamp the term is 2^64 e^-120, which any normalisation by a softmax sum
-   (>= 2^64) rounds to 0, as does every GELU result that takes it.  NaN stays NaN. */
+   then >= 2^FA_TERM_SCALE): one power of two instead of two, and normal down to the
+   clamp, so a term is rounded once more only in the final scaling.  Below the clamp the
+   term is 2^64 e^-120, which any normalisation by a softmax sum (>= 2^64) rounds to 0.
+   NaN stays NaN. */
 #define FA_TERM_SCALE 64
 #define FA_TERM_UNSCALE 0x1p-64
 FA_INLINE float fa_expf_nonpos_scaled(float t) {
@@ -271,6 +271,19 @@ FA_INLINE float fa_sigmoid_scaled_f(float x, int keep_e_lo, float *down) {
     return fa_sigmoid_from_exp_f(s, pm1, d, x >= 0.0f, keep_e_lo, down);
 }
 
+/* Both sigmoids of e = s (1 + pm1) down = exp(-|v|) (fa_exp_split_f): returns
+   sigmoid(|v|) = 1/(1 + e) with its low part *big_lo, and *small = sigmoid(-|v|) / down =
+   e/(1 + e) / down, by one corrected division each, e / down = eh + el and 1 + e / down
+   = dh + dl carried exactly (silu', gelu(tanh)'). */
+FA_INLINE float fa_sigmoid_pair_f(float s, float pm1, float *big_lo, float *small) {
+    float eh = fa_fmaf(s, pm1, s);
+    float el = fa_fmaf(s, pm1, s - eh);      /* e / down = eh + el exactly */
+    float dh = 1.0f + eh;
+    float dl = ((1.0f - dh) + eh) + el;
+    *small = fa_div_dw_f(eh, el, dh, dl);
+    return fa_div_dw_lo_f(1.0f, 0.0f, dh, dl, big_lo);
+}
+
 /* silu'(x) = sigmoid(x) (1 + x sigmoid(-x)) for float x, <= 2.62 ulp where |silu'| >=
    1/16 over all floats (exhaustive sweep; 2^-23 absolute below).  With e = exp(-|x|) =
    eh + el (times down) and 1 + e = dh + dl, sigmoid(|x|) = 1/(1 + e) as a float pair
@@ -281,14 +294,9 @@ FA_INLINE float fa_sigmoid_scaled_f(float x, int keep_e_lo, float *down) {
    by down last (gradual underflow below x = -87).  x is held to [-120, 1e4] (+inf: 1,
    -inf: 0; finite x below -104 give -0.0, as x e^x rounds). */
 FA_INLINE float fa_silu_der_f(float x) {
-    float s, d, big_lo;
+    float s, d, big_lo, small;                          /* small: sigmoid(-|x|) / down */
     float pm1 = fa_exp_split_f(-fabsf(x), &s, &d);
-    float eh = fa_fmaf(s, pm1, s);
-    float el = fa_fmaf(s, pm1, s - eh);      /* e / down = eh + el exactly */
-    float dh = 1.0f + eh;
-    float dl = ((1.0f - dh) + eh) + el;
-    float big = fa_div_dw_lo_f(1.0f, 0.0f, dh, dl, &big_lo);   /* sigmoid(|x|) */
-    float small = fa_div_dw_f(eh, el, dh, dl);          /* sigmoid(-|x|) / down */
+    float big = fa_sigmoid_pair_f(s, pm1, &big_lo, &small);    /* sigmoid(|x|) */
     float xc = x < -120.0f ? -120.0f : (x > 1e4f ? 1e4f : x);
     float t_pos = fa_fmaf(xc, small, 1.0f);
     float t_neg = fa_fmaf(xc, big_lo, fa_fmaf(xc, big, 1.0f));
@@ -309,6 +317,42 @@ FA_INLINE float fa_silu_der_f(float x) {
 #define FA_TWO_SQRT_2_OVER_PI_F_LO \
     ((float)(FA_TWO_SQRT_2_OVER_PI_HI - (double)FA_TWO_SQRT_2_OVER_PI_F_HI))
 
+/* A float derivative near its zero x0 = x0_hi + x0_lo: (x - x0) g(x), g a degree-8
+   polynomial in v = x - mid (*v_out) with coefficients g[0..8] (fit_polynomials.py) */
+FA_INLINE float fa_zero_form8_f(float x, float mid, const float g[9], float x0_hi, float x0_lo,
+                                float *v_out) {
+    float v = x - mid;
+    float acc = g[8];
+    int k;
+    for (k = 7; k >= 0; k--) acc = g[k] + v * acc;
+    *v_out = v;
+    return ((x - x0_hi) - x0_lo) * acc;
+}
+
+static const float FA_GELUF_DER_G_TABLE[9] = {
+    FA_GELUF_DER_G0, FA_GELUF_DER_G1, FA_GELUF_DER_G2, FA_GELUF_DER_G3, FA_GELUF_DER_G4,
+    FA_GELUF_DER_G5, FA_GELUF_DER_G6, FA_GELUF_DER_G7, FA_GELUF_DER_G8};
+static const float FA_GELUF_TANH_DER_G_TABLE[9] = {
+    FA_GELUF_TANH_DER_G0, FA_GELUF_TANH_DER_G1, FA_GELUF_TANH_DER_G2, FA_GELUF_TANH_DER_G3,
+    FA_GELUF_TANH_DER_G4, FA_GELUF_TANH_DER_G5, FA_GELUF_TANH_DER_G6, FA_GELUF_TANH_DER_G7,
+    FA_GELUF_TANH_DER_G8};
+
+/* 1 + c x^2 = w + *lo for the float pairs c = c_hi + c_lo and x^2 = x2 + x2l */
+FA_INLINE float fa_one_plus_cx2_f(float c_hi, float c_lo, float x2, float x2l, float *lo) {
+    float p = c_hi * x2;                                  /* c x^2 = p + pl */
+    float pl = fa_fmaf(c_hi, x2, -p) + fa_fmaf(c_hi, x2l, c_lo * x2);
+    float wl, w = fa_two_sum_f(1.0f, p, &wl);
+    *lo = wl + pl;
+    return w;
+}
+
+/* (ah + al)(bh + bl) = hi + *lo, the low parts' product dropped */
+FA_INLINE float fa_mul_dw_f(float ah, float al, float bh, float bl, float *lo) {
+    float hi = ah * bh;
+    *lo = fa_fmaf(ah, bh, -hi) + fa_fmaf(ah, bl, al * bh);
+    return hi;
+}
+
 /* v = 2 sqrt(2/pi) x (1 + c x^2) for float x, twice: returned rounded plainly (vn), and
    *dv = v - vn from v as a float pair (x^2, c x^2, 1 + c x^2 and the product exact to
    their second parts); *cx + *cxl = 2 sqrt(2/pi) x and *x2 + *x2l = x^2 exactly enough,
@@ -319,14 +363,9 @@ FA_INLINE float fa_gelu_tanh_v_f(float x, float *dv, float *cx_out, float *cxl_o
     float cx = FA_TWO_SQRT_2_OVER_PI_F_HI * x;
     float vn = cx * fa_fmaf(FA_GELU_TANH_CF_HI, x2, 1.0f);
     float x2l = fa_square_err_f(x, x2);
-    float p = FA_GELU_TANH_CF_HI * x2;                        /* c x^2 = p + pl */
-    float pl = fa_fmaf(FA_GELU_TANH_CF_HI, x2, -p)
-             + fa_fmaf(FA_GELU_TANH_CF_HI, x2l, FA_GELU_TANH_CF_LO * x2);
-    float wl, w = fa_two_sum_f(1.0f, p, &wl);                 /* 1 + c x^2 = w + wl */
-    wl = wl + pl;
+    float wl, w = fa_one_plus_cx2_f(FA_GELU_TANH_CF_HI, FA_GELU_TANH_CF_LO, x2, x2l, &wl);
     float cxl = fa_fmaf(FA_TWO_SQRT_2_OVER_PI_F_HI, x, -cx) + FA_TWO_SQRT_2_OVER_PI_F_LO * x;
-    float vh = cx * w;
-    float vl = fa_fmaf(cx, w, -vh) + fa_fmaf(cx, wl, cxl * w);
+    float vl, vh = fa_mul_dw_f(cx, cxl, w, wl, &vl);
     *dv = (vh - vn) + vl;
     *cx_out = cx;
     *cxl_out = cxl;
@@ -365,7 +404,8 @@ FA_INLINE float fa_gelu_tanh_f(float x) {
 #define FA_GELU_TANH_3CF_LO ((float)(3.0 * FA_GELU_TANH_C_HI - (double)FA_GELU_TANH_3CF_HI))
 
 /* gelu(tanh)'(x) = sigmoid(v) (1 + x v' sigmoid(-v)), v' = 2 sqrt(2/pi) (1 + 3c x^2), for
-   float x, all in float (it was in double, ~2.5x slower).  As the forward: exp(-|v|)
+   float x, all in float (in double it took 1.25 ns/elem in the bench, now 1.04).  As the
+   forward: exp(-|v|)
    with v's correction in the reduced argument; then as silu', sigmoid(|v|) and
    sigmoid(-|v|) by one corrected division each, the first as a float pair, and x v' as
    a float pair too: x >= 0: sigmoid(v) (1 + x v' sigmoid(-v)), no cancellation; x < 0:
@@ -379,21 +419,11 @@ FA_INLINE float fa_gelu_tanh_f(float x) {
 FA_INLINE float fa_gelu_tanh_der_f(float x) {
     float dv, cx, cxl, x2, x2l;
     float vn = fa_gelu_tanh_v_f(x, &dv, &cx, &cxl, &x2, &x2l);
-    float s, d, big_lo;
+    float s, d, big_lo, small;                          /* small: sigmoid(-|v|) / down */
     float pm1 = fa_exp_split_dw_f(-fabsf(vn), vn >= 0.0f ? -dv : dv, &s, &d);
-    float eh = fa_fmaf(s, pm1, s);
-    float el = fa_fmaf(s, pm1, s - eh);      /* e / down = eh + el */
-    float dh = 1.0f + eh;
-    float dl = ((1.0f - dh) + eh) + el;
-    float big = fa_div_dw_lo_f(1.0f, 0.0f, dh, dl, &big_lo);   /* sigmoid(|v|) */
-    float small = fa_div_dw_f(eh, el, dh, dl);          /* sigmoid(-|v|) / down */
-    float p = FA_GELU_TANH_3CF_HI * x2;                  /* 3c x^2 = p + pl */
-    float pl = fa_fmaf(FA_GELU_TANH_3CF_HI, x2, -p)
-             + fa_fmaf(FA_GELU_TANH_3CF_HI, x2l, FA_GELU_TANH_3CF_LO * x2);
-    float ql, q = fa_two_sum_f(1.0f, p, &ql);
-    ql = ql + pl;
-    float wh = cx * q;                                   /* x v' = wh + wl */
-    float wl = fa_fmaf(cx, q, -wh) + fa_fmaf(cx, ql, cxl * q);
+    float big = fa_sigmoid_pair_f(s, pm1, &big_lo, &small);    /* sigmoid(|v|) */
+    float ql, q = fa_one_plus_cx2_f(FA_GELU_TANH_3CF_HI, FA_GELU_TANH_3CF_LO, x2, x2l, &ql);
+    float wl, wh = fa_mul_dw_f(cx, cxl, q, ql, &wl);    /* x v' = wh + wl */
     float t_pos = fa_fmaf(wh, small * d, 1.0f);
     /* t = 1 + x v' sigmoid(|v|) below 0 as th + tl, rounded only inside the last product:
        t (~ -2 at x = -1.6, the bottom of a binade) rounded three times cost 3.4 ulp */
@@ -402,11 +432,8 @@ FA_INLINE float fa_gelu_tanh_der_f(float x) {
     float tl, th = fa_two_sum_f(1.0f, pw, &tl);
     tl = tl + (pw_lo + fa_fmaf(wl, big, wh * big_lo));
     float y = vn >= 0.0f ? big * t_pos : fa_fmaf(small, th, small * tl) * d;
-    float v = x - FA_GELUF_TANH_DER_MID;
-    float g = FA_GELUF_TANH_DER_G0 + v * (FA_GELUF_TANH_DER_G1 + v * (FA_GELUF_TANH_DER_G2
-            + v * (FA_GELUF_TANH_DER_G3 + v * (FA_GELUF_TANH_DER_G4 + v * (FA_GELUF_TANH_DER_G5
-            + v * (FA_GELUF_TANH_DER_G6 + v * (FA_GELUF_TANH_DER_G7 + v * FA_GELUF_TANH_DER_G8)))))));
-    float zero = ((x - FA_GELUF_TANH_DER_X0_HI) - FA_GELUF_TANH_DER_X0_LO) * g;
+    float v, zero = fa_zero_form8_f(x, FA_GELUF_TANH_DER_MID, FA_GELUF_TANH_DER_G_TABLE,
+                                    FA_GELUF_TANH_DER_X0_HI, FA_GELUF_TANH_DER_X0_LO, &v);
     /* (one compare: with two, gcc 12 gave up vectorizing this function) */
     y = fabsf(v) <= 0.5f * (FA_GELUF_TANH_DER_HI - FA_GELUF_TANH_DER_LO) ? zero : y;
     y = x > 12.0f ? 1.0f : y;
@@ -500,7 +527,9 @@ FA_INLINE float fa_gelu_mills_f(float x, float *ac_out, float *s_half, float *pm
    (kernels/fit_polynomials.py), and
    - e^(-a^2/2) K in one exp whose reduced argument takes everything exactly but for two
      roundings: a^2 = hi + lo exactly, n = round((-hi/2 + lnK - lo/2)/ln2) and
-     r = (-hi/2 - n ln2_hi) + ((lnK - lo/2) - n ln2_lo) (the first part exact); 1 + pm1
+     r = (-hi/2 - n ln2_hi) + ((lnK - lo/2) - n ln2_lo) (the first part exact, but for
+     |x| in (0.49, 0.71], where n = -1 while hi/2 < 1/4: one more rounding there, <= 2^-25
+     absolute in r -- the sweep's worst cases lie elsewhere); 1 + pm1
      kept unrounded and 2^n scaled by 2^64 (a <= 15: normal);
    - m = D/(a D + N): the same rounded D in both terms, so that where a D dominates (large
      a) D's rounding cancels, and N's weighs g/(a + g);
@@ -523,25 +552,22 @@ FA_INLINE float fa_gelu_f(float x) {
 }
 
 /* gelu'(x) = Phi(x) + x phi(x) for float x, all in float (with erfc(z) e^(z^2) in double
-   it was ~2.4x slower).  With fa_gelu_mills_f's pieces and phi(a) = K e^(-a^2/2) / 2:
+   it was 2x slower).  With fa_gelu_mills_f's pieces and phi(a) = K e^(-a^2/2) / 2:
    Phi(-a) - a phi(a) = K e^(-a^2/2) (m - a) / 2 = w, so gelu'(x) = w below 0 and 1 - w
    above.  m - a cancels near the zero x0 = -0.7518 of gelu' (2.5x m's error where
    |gelu'| = 1/16): on [-1.3, -0.25] (x - x0) g(x) instead, x0 a float pair and g a
    polynomial (kernels/fit_polynomials.py), as the double form does; and near 0, where
    the quotient's roundings add up as in the forward, 1/2 + x S(x^2) on (-0.25, 0.5).
    <= 2.63 ulp where |gelu'| >= 1/16 over all floats (exhaustive sweep; 2.80 before).
-   NaN stays NaN; +-inf give 1 and 0. */
+   NaN stays NaN; +inf gives 1, -inf (and x below ~-14) -0.0. */
 FA_INLINE float fa_gelu_der_f(float x) {
     float ac, s_half, pm1;
     float m = fa_gelu_mills_f(x, &ac, &s_half, &pm1);
     float t = (m - ac) * s_half;
     float w = fa_fmaf(t, pm1, t) * FA_TERM_UNSCALE;
     float y = x < 0.0f ? w : 1.0f - w;
-    float v = x - FA_GELUF_DER_MID;
-    float g = FA_GELUF_DER_G0 + v * (FA_GELUF_DER_G1 + v * (FA_GELUF_DER_G2 + v * (FA_GELUF_DER_G3
-            + v * (FA_GELUF_DER_G4 + v * (FA_GELUF_DER_G5 + v * (FA_GELUF_DER_G6
-            + v * (FA_GELUF_DER_G7 + v * FA_GELUF_DER_G8)))))));
-    float zero = ((x - FA_GELUF_DER_X0_HI) - FA_GELUF_DER_X0_LO) * g;
+    float v, zero = fa_zero_form8_f(x, FA_GELUF_DER_MID, FA_GELUF_DER_G_TABLE, FA_GELUF_DER_X0_HI,
+                                    FA_GELUF_DER_X0_LO, &v);
     float u = x * x;
     float near = fa_fmaf(x, FA_GELUF_DER_S0 + u * (FA_GELUF_DER_S1 + u * (FA_GELUF_DER_S2
                + u * (FA_GELUF_DER_S3 + u * FA_GELUF_DER_S4))), 0.5f);

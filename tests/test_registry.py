@@ -123,7 +123,7 @@ def test_every_subpackage_is_declared_for_installation():
 
 
 def test_backward_from_y_takes_the_cheap_serial_threshold(monkeypatch):
-    """The backward from y is a multiply or select for every activation: between the
+    """The backward from y is a multiply, select or division for every activation: between the
     transcendental and the cheap serial thresholds it runs on one thread, while the
     backward from x (which recomputes the function) takes two."""
     import numpy as np
@@ -147,4 +147,4 @@ def test_backward_from_y_takes_the_cheap_serial_threshold(monkeypatch):
     from_y = fastact.sigmoid.backward(dy, y=y, n_threads=2)
     from_x = fastact.sigmoid.backward(dy, x, n_threads=2)
     assert [nth for _, nth in seen] == [1, 2]
-    np.testing.assert_allclose(from_y, from_x, rtol=1e-6)
+    np.testing.assert_allclose(from_y, from_x, rtol=4e-6)  # y(1 - y) amplifies y's rounding
