@@ -388,8 +388,8 @@ FA_INLINE float fa_gelu_tanh_v_f(float x, float *dv, float *cx_out, float *cxl_o
    clamped for v (the constants a clamp puts into lanes cost gcc a dozen blends): an
    x^2 that overflows is held by the exp's clamp at -120, which also drops dv; only
    the final product takes x held to -12 (below, the result is -0.0 in float), so -inf
-   gives -0.0, +inf +inf and NaN NaN.  <= 1.94 ulp over all floats (exhaustive sweep; 2.10
-   with v in double). */
+   gives -0.0, +inf +inf and NaN NaN.  <= 1.94 ulp over all floats (exhaustive sweep;
+   2.10 with v in double). */
 FA_INLINE float fa_gelu_tanh_f(float x) {
     float dv, cx, cxl, x2, x2l;
     float vn = fa_gelu_tanh_v_f(x, &dv, &cx, &cxl, &x2, &x2l);
@@ -405,8 +405,8 @@ FA_INLINE float fa_gelu_tanh_f(float x) {
 
 /* gelu(tanh)'(x) = sigmoid(v) (1 + x v' sigmoid(-v)), v' = 2 sqrt(2/pi) (1 + 3c x^2), for
    float x, all in float (in double it took 1.25 ns/elem in the bench, now 1.04).  As the
-   forward: exp(-|v|)
-   with v's correction in the reduced argument; then as silu', sigmoid(|v|) and
+   forward: exp(-|v|) with v's correction in the reduced argument; then as silu',
+   sigmoid(|v|) and
    sigmoid(-|v|) by one corrected division each, the first as a float pair, and x v' as
    a float pair too: x >= 0: sigmoid(v) (1 + x v' sigmoid(-v)), no cancellation; x < 0:
    sigmoid(v) t, t = 1 + x v' sigmoid(-v) from both parts of the pairs, scaled by down
@@ -533,12 +533,13 @@ FA_INLINE float fa_gelu_mills_f(float x, float *ac_out, float *s_half, float *pm
      kept unrounded and 2^n scaled by 2^64 (a <= 15: normal);
    - m = D/(a D + N): the same rounded D in both terms, so that where a D dominates (large
      a) D's rounding cancels, and N's weighs g/(a + g);
-   - x <= 0: x/2 e^(-a^2/2) K m (the 2^-64 last: gradual underflow, one rounding where
+   - x < 0: x/2 e^(-a^2/2) K m (the 2^-64 last: gradual underflow, one rounding where
      the result is normal); x > 0: x minus that (Phi(x) = 1 - Phi(-x), no cancellation).
    Near 0 the quotient's roundings add up (4 ulp at |x| = 0.0075): below |x| = 1/2,
    x (1/2 + x R(x^2)), R fitted to (Phi(x) - 1/2)/x.
-   <= 3.10 ulp over all floats (exhaustive sweep, README; the double P gave 3.22).  |x| is held to 15 (gelu(-15)
-   rounds to -0.0, +inf stays +inf, -inf gives -0.0); NaN takes the near form. */
+   <= 3.10 ulp over all floats (exhaustive sweep, README; the double P gave 3.22).  |x| is
+   held to 15 (gelu(-15) rounds to -0.0, +inf stays +inf, -inf gives -0.0); NaN takes the
+   near form. */
 FA_INLINE float fa_gelu_f(float x) {
     float ac, s_half, pm1;
     float m = fa_gelu_mills_f(x, &ac, &s_half, &pm1);
