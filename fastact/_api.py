@@ -67,10 +67,8 @@ class Activation:
     def __init__(self, spec: reg.Spec):
         self.spec = spec
         self.__name__ = self.__qualname__ = spec.name
-        self._threshold = reg.PARALLEL_MIN_SIZE[spec.work]
-        # the backward from y is a multiply, select or division for every activation
-        # (memory bound)
-        self._threshold_from_y = reg.PARALLEL_MIN_SIZE[reg.CHEAP]
+        self._threshold = reg.PARALLEL_MIN_SIZE[reg.work_class(spec, "fwd")]
+        self._threshold_from_y = reg.PARALLEL_MIN_SIZE[reg.work_class(spec, "bwd_y")]
         # checked parameter sets, resolved to (ops, p0, p1, y allowed) for the fast path
         self._resolved = {}
         self._default = self._resolve({})

@@ -147,9 +147,7 @@ def elementwise(spec: reg.Spec, direction: str, args: tuple, names: tuple, out, 
         buf[...] = res
     else:
         run = _kernels("_elementwise", backend).run
-        # (the backward from y is a multiply, select or division: memory bound, as the
-        # CHEAP ops)
-        nth = _threads(n_threads, buf.size, reg.CHEAP if direction == "bwd_y" else spec.work)
+        nth = _threads(n_threads, buf.size, reg.work_class(spec, direction))
         for views in _layout.elementwise_views(buf, *converted):
             run(f"{kernel}_{direction}", views[0], views[1:], p[0], p[1], nth, CHUNK_ELEMENTS)
     return _finish(buf, out, result)

@@ -38,10 +38,15 @@ TRANSCENDENTAL = "transcendental"  # exp/log/tanh/erf per element: compute bound
 # kernels, float32 in place) with ``python bench/threshold.py``: 2 threads first win
 # at 262144 elements for relu (1.2x; 0.9-1.0x below) and at 65536 for sigmoid (1.8x;
 # 1.0x at 32768).  Below these sizes a second thread costs more (fork/join ~1-2 us,
-# and milliseconds when a core is stolen by another process) than it saves.  The
-# backward from y (a multiply, select or division for every activation) takes the
-# CHEAP size.
+# and milliseconds when a core is stolen by another process) than it saves.
 PARALLEL_MIN_SIZE = {CHEAP: 262_144, TRANSCENDENTAL: 65_536}
+
+
+def work_class(spec: "Spec", direction: str) -> str:
+    """The work class of one direction of an activation's kernels: the spec's own,
+    except the backward from y, a multiply, select or division for every activation
+    (memory bound, as the CHEAP ops)."""
+    return CHEAP if direction == "bwd_y" else spec.work
 
 
 @dataclass(frozen=True)

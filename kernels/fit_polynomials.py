@@ -158,18 +158,25 @@ def piece_centre(a, b):
     return mp.mpf(float((a + b) / 2))
 
 
-def g_gelu_der_about(c):
-    # s -> GELU'(c + s) / (c + s - x0); at x0 itself its derivative
+def quotient_by_zero(f, x0, slope, c):
+    """s -> f(c + s) / (c + s - x0), f's zero x0 divided out; at x0 itself slope(x0),
+    f's derivative there."""
     def g(s):
         x = c + s
-        if abs(x - GELU_DER_X0) < mp.mpf(10) ** -40:
-            return mp.npdf(x) * (2 - x * x)
-        return gelu_der(x) / (x - GELU_DER_X0)
+        if abs(x - x0) < mp.mpf(10) ** -40:
+            return slope(x)
+        return f(x) / (x - x0)
     return g
 
 
-# float GELU': where its two terms cancel (|x| in [0.25, 1.3]) (x - x0) g(x), one piece,
-# g fitted in s = x - c about the float c nearest the middle
+def g_gelu_der_about(c):
+    return quotient_by_zero(gelu_der, GELU_DER_X0, lambda x: mp.npdf(x) * (2 - x * x), c)
+
+
+# float GELU' and gelu(tanh)': where their terms cancel (|x| in [0.25, 1.3]) (x - x0) g(x),
+# one piece, g fitted in s = x - c about the float c nearest the middle (for gelu(tanh)',
+# [-2, -0.25] at degree 11 was worse: the float Horner sum cost more than the
+# cancellation it spared, 3.55 ulp at -1.975)
 GELUF_DER_PIECE = (mp.mpf("-1.3"), mp.mpf("-0.25"))
 GELUF_DER_MID = f32(sum(GELUF_DER_PIECE) / 2)
 
@@ -185,19 +192,7 @@ GELU_TANH_DER_X0 = mp.findroot(gelu_tanh_der, mp.mpf("-0.75"))  # the zero of ge
 
 
 def g_gelu_tanh_der_about(c):
-    # s -> gelu(tanh)'(c + s) / (c + s - x0); at x0 itself its derivative
-    def g(s):
-        x = c + s
-        if abs(x - GELU_TANH_DER_X0) < mp.mpf(10) ** -40:
-            return mp.diff(gelu_tanh_der, x)
-        return gelu_tanh_der(x) / (x - GELU_TANH_DER_X0)
-    return g
-
-
-# the tanh form's float derivative: (x - x0) g(x) on [-1.3, -0.25] (on [-2, -0.25], degree
-# 11, the float Horner sum cost more than the cancellation it spared: 3.55 ulp at -1.975)
-GELUF_TANH_DER_PIECE = (mp.mpf("-1.3"), mp.mpf("-0.25"))
-GELUF_TANH_DER_MID = f32(sum(GELUF_TANH_DER_PIECE) / 2)
+    return quotient_by_zero(gelu_tanh_der, GELU_TANH_DER_X0, lambda x: mp.diff(gelu_tanh_der, x), c)
 
 
 def s_gelu_der_near(u):
@@ -223,9 +218,8 @@ FITS = [
     ("FA_GELUF_DER_G", g_gelu_der_about(GELUF_DER_MID),
      (GELUF_DER_PIECE[0] - GELUF_DER_MID, GELUF_DER_PIECE[1] - GELUF_DER_MID), 8, "f"),
     ("FA_GELUF_DER_S", s_gelu_der_near, (0, GELUF_NEAR ** 2), 4, "f"),
-    ("FA_GELUF_TANH_DER_G", g_gelu_tanh_der_about(GELUF_TANH_DER_MID),
-     (GELUF_TANH_DER_PIECE[0] - GELUF_TANH_DER_MID, GELUF_TANH_DER_PIECE[1] - GELUF_TANH_DER_MID),
-     8, "f"),
+    ("FA_GELUF_TANH_DER_G", g_gelu_tanh_der_about(GELUF_DER_MID),
+     (GELUF_DER_PIECE[0] - GELUF_DER_MID, GELUF_DER_PIECE[1] - GELUF_DER_MID), 8, "f"),
     ("FA_ERF_P", p_erf, (0, ERF_XMAX ** 2 / 2), 9, ""),
     *((f"FA_GELU_DER_G{piece}", g_gelu_der_about(piece_centre(a, b)),
        (a - piece_centre(a, b), b - piece_centre(a, b)), 15, "") for piece, a, b in GELU_DER_PIECES),
@@ -273,9 +267,6 @@ def main_c():
     x0f_hi = f32(GELU_DER_X0)
     print(f"#define FA_GELUF_DER_X0_HI {mp.nstr(x0f_hi, 17)}f")
     print(f"#define FA_GELUF_DER_X0_LO {mp.nstr(f32(GELU_DER_X0 - x0f_hi), 17)}f")
-    print(f"#define FA_GELUF_TANH_DER_LO {mp.nstr(GELUF_TANH_DER_PIECE[0], 6)}f")
-    print(f"#define FA_GELUF_TANH_DER_HI {mp.nstr(GELUF_TANH_DER_PIECE[1], 6)}f")
-    print(f"#define FA_GELUF_TANH_DER_MID {mp.nstr(GELUF_TANH_DER_MID, 17)}f")
     x0t_hi = f32(GELU_TANH_DER_X0)
     print(f"#define FA_GELUF_TANH_DER_X0_HI {mp.nstr(x0t_hi, 17)}f")
     print(f"#define FA_GELUF_TANH_DER_X0_LO {mp.nstr(f32(GELU_TANH_DER_X0 - x0t_hi), 17)}f\n")

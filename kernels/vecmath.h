@@ -432,10 +432,10 @@ FA_INLINE float fa_gelu_tanh_der_f(float x) {
     float tl, th = fa_two_sum_f(1.0f, pw, &tl);
     tl = tl + (pw_lo + fa_fmaf(wl, big, wh * big_lo));
     float y = vn >= 0.0f ? big * t_pos : fa_fmaf(small, th, small * tl) * d;
-    float v, zero = fa_zero_form8_f(x, FA_GELUF_TANH_DER_MID, FA_GELUF_TANH_DER_G_TABLE,
+    float v, zero = fa_zero_form8_f(x, FA_GELUF_DER_MID, FA_GELUF_TANH_DER_G_TABLE,
                                     FA_GELUF_TANH_DER_X0_HI, FA_GELUF_TANH_DER_X0_LO, &v);
     /* (one compare: with two, gcc 12 gave up vectorizing this function) */
-    y = fabsf(v) <= 0.5f * (FA_GELUF_TANH_DER_HI - FA_GELUF_TANH_DER_LO) ? zero : y;
+    y = fabsf(v) <= 0.5f * (FA_GELUF_DER_HI - FA_GELUF_DER_LO) ? zero : y;
     y = x > 12.0f ? 1.0f : y;
     return x < -12.0f ? -0.0f : y;
 }
