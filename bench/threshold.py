@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from fastact import _config, _kernels
-from fastact._engine import CHUNK_ELEMENTS
+from fastact._engine import chunk_elements
 
 OPS = {"cheap (relu)": "relu_fwd", "transcendental (sigmoid)": "sigmoid_fwd"}
 SIZES = [2 ** k for k in range(10, 22)]
@@ -28,7 +28,7 @@ def per_call(op, x, src, n_threads, repeat):
     for _ in range(repeat):
         x[...] = src
         t = time.perf_counter()
-        _kernels.load("elementwise").run(op, x, (x,), 0.0, 0.0, n_threads, CHUNK_ELEMENTS)
+        _kernels.load("elementwise").run(op, x, (x,), 0.0, 0.0, n_threads, chunk_elements(x.size))
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 
@@ -39,7 +39,7 @@ def main():
     args = ap.parse_args()
     n = _config.usable_cpus()
     rng = np.random.default_rng(0)
-    print(f"threads: 1 vs {n}; median of {args.repeat} calls; float32 in place; chunk {CHUNK_ELEMENTS}")
+    print(f"threads: 1 vs {n}; median of {args.repeat} calls; float32 in place; chunks of up to {chunk_elements(SIZES[-1])}")
     for label, op in OPS.items():
         print(f"\n{label}\n{'size':>9} {'1 thread us':>12} {f'{n} threads us':>13} {'speed-up':>9}")
         for size in SIZES:

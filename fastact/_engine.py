@@ -14,8 +14,20 @@ import numpy as np
 
 from . import _config, _kernels as _kernel_modules, _layout, _registry as reg, _validation as val, reference
 
-# Elements per chunk handed to one thread by the parallel loops (dynamic schedule).
-CHUNK_ELEMENTS = 32_768
+# Elements per chunk handed to one thread by the parallel loops (dynamic schedule):
+# a power of two from CHUNK_MIN to CHUNK_MAX, about 1/CHUNKS_PER_CALL of the call, so
+# that a slow or stolen core holds back one small part of the call.  Arrays larger than
+# the cache stream from DRAM, and there short chunks cost: at 16M float32 on 2 threads,
+# sigmoid ran 0.152 ns/elem with 32K-element chunks and 0.125 with 256K, relu 0.105 and
+# 0.097 (``python bench/chunk_size.py``).
+CHUNK_MIN = 32_768
+CHUNK_MAX = 262_144
+CHUNKS_PER_CALL = 32
+
+
+def chunk_elements(n: int) -> int:
+    """Elements per dynamically scheduled chunk of an n-element parallel call."""
+    return min(CHUNK_MAX, max(CHUNK_MIN, 1 << max(0, (n // CHUNKS_PER_CALL).bit_length() - 1)))
 
 
 def _kernels(module: str, backend: str = "cython"):
@@ -66,7 +78,7 @@ def fast_elementwise(op: str, threshold: int, inputs: tuple, out, backend, n_thr
         nth = 1 if size < threshold else _config.threads_to_run(nth)
     if _run_elementwise is None:
         _run_elementwise = _kernels("_elementwise").run
-    _run_elementwise(op, out, inputs, p0, p1, nth, CHUNK_ELEMENTS)
+    _run_elementwise(op, out, inputs, p0, p1, nth, chunk_elements(size))
     return out
 
 
@@ -149,7 +161,7 @@ def elementwise(spec: reg.Spec, direction: str, args: tuple, names: tuple, out, 
         run = _kernels("_elementwise", backend).run
         nth = _threads(n_threads, buf.size, reg.work_class(spec, direction))
         for views in _layout.elementwise_views(buf, *converted):
-            run(f"{kernel}_{direction}", views[0], views[1:], p[0], p[1], nth, CHUNK_ELEMENTS)
+            run(f"{kernel}_{direction}", views[0], views[1:], p[0], p[1], nth, chunk_elements(buf.size))
     return _finish(buf, out, result)
 
 
@@ -189,22 +201,22 @@ def prelu(direction: str, dy, x, weight, out, backend, n_threads):
     if direction in ("fwd", "der"):
         if alpha is not None:
             for v in _layout.elementwise_views(buf, xc):
-                run(f"leaky_relu_{direction}", v[0], v[1:], alpha, 0.0, nth, CHUNK_ELEMENTS)
+                run(f"leaky_relu_{direction}", v[0], v[1:], alpha, 0.0, nth, chunk_elements(buf.size))
         else:
             for v in _layout.elementwise_views(buf, xc, wb):
-                run(f"prelu_{direction}", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
+                run(f"prelu_{direction}", v[0], v[1:], 0.0, 0.0, nth, chunk_elements(buf.size))
         return _finish(buf, out, result)
     dyc = converted[0]
     # the weight terms first: dx may be written over dy (out=dy)
     terms = np.empty_like(xc)
     for v in _layout.elementwise_views(terms, dyc, xc):
-        run("prelu_bwd_weight_terms", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
+        run("prelu_bwd_weight_terms", v[0], v[1:], 0.0, 0.0, nth, chunk_elements(buf.size))
     if alpha is not None:
         for v in _layout.elementwise_views(buf, dyc, xc):
-            run("leaky_relu_bwd_x", v[0], v[1:], alpha, 0.0, nth, CHUNK_ELEMENTS)
+            run("leaky_relu_bwd_x", v[0], v[1:], alpha, 0.0, nth, chunk_elements(buf.size))
     else:
         for v in _layout.elementwise_views(buf, dyc, xc, wb):
-            run("prelu_bwd_x", v[0], v[1:], 0.0, 0.0, nth, CHUNK_ELEMENTS)
+            run("prelu_bwd_x", v[0], v[1:], 0.0, 0.0, nth, chunk_elements(buf.size))
     dw = reference.sum_to_shape(terms, wc.shape)
     return _finish(buf, out, result), dw.astype(result, copy=False)
 
@@ -285,7 +297,7 @@ def _run_softmax(run, kind, backward, axis, work, mask8, t, nth):
     o, a = views[0], views[1]
     b = views[2] if backward else None
     mv = views[-1] if mask8 is not None else None
-    run(kind, backward, o, a, b, mv, t, nth, CHUNK_ELEMENTS)
+    run(kind, backward, o, a, b, mv, t, nth, chunk_elements(work[0].size))
 
 
 # ---------------------------------------------------------------- GPU arrays (backend "cuda")

@@ -40,6 +40,24 @@ def test_one_and_two_threads_bitwise_equal(name, params, offset, rng):
         np.testing.assert_array_equal(call(1), call(2))
 
 
+def test_chunks_are_powers_of_two_growing_with_the_call():
+    from fastact._engine import CHUNK_MAX, CHUNK_MIN, chunk_elements
+    sizes = [1, 1000, 300_000, 2 ** 21 + 5, 4_000_000, 16_000_000, 10 ** 10]
+    chunks = [chunk_elements(n) for n in sizes]
+    assert all(CHUNK_MIN <= c <= CHUNK_MAX and c & (c - 1) == 0 for c in chunks), chunks
+    assert chunks == sorted(chunks)
+    assert chunks[0] == CHUNK_MIN and chunks[-1] == CHUNK_MAX
+    # a DRAM-sized call gets long chunks, yet dozens of them to share out
+    assert chunk_elements(16_000_000) == CHUNK_MAX and 16_000_000 // CHUNK_MAX >= 32
+
+
+def test_many_long_chunks_bitwise_equal(rng):
+    x = rng.uniform(-30, 30, 2 ** 21 + 5).astype(np.float32)   # 32 chunks of 64 Ki
+    np.testing.assert_array_equal(fastact.sigmoid(x, n_threads=1), fastact.sigmoid(x, n_threads=2))
+    np.testing.assert_array_equal(fastact.gelu.derivative(x, n_threads=1),
+                                  fastact.gelu.derivative(x, n_threads=2))
+
+
 def test_prelu_threads_bitwise_equal(rng):
     x = rng.standard_normal((1000, 400))
     w = rng.uniform(0, 1, 400)

@@ -12,6 +12,7 @@ import numpy as np
 import fastact
 
 from .. import _kernels, _registry as reg
+from .._engine import chunk_elements
 from . import baselines, peers as P
 from .timing import measure
 
@@ -105,7 +106,7 @@ def bandwidth_limit(threads, n=16_000_000, budget=0.5):
     run = _kernels.load("elementwise").run
     src = np.ones(n, np.float32)
     x = src.copy()
-    t = measure(lambda: run("stream_scale", x, (x,), 1.0, 0.0, threads, 32_768),
+    t = measure(lambda: run("stream_scale", x, (x,), 1.0, 0.0, threads, chunk_elements(n)),
                 lambda: np.copyto(x, src), budget_s=budget)
     return t.median_s / n * 1e9, 2 * 4 * n / t.median_s / 1e9
 
