@@ -39,7 +39,8 @@ cdef extern from "vecmath.h" nogil:
     float fa_gelu_tanh_der_f(float x)
     float fa_silu_der_f(float x)
     float fa_exp_split_f(float t, float* s, float* down)
-    float fa_sigmoid_scaled_f(float x, int keep_e_lo, float* down)
+    float fa_silu_f(float x)
+    float fa_sigmoid_f(float x)
 
 
 # ---------------------------------------------------------------- by dtype
@@ -138,10 +139,8 @@ cdef inline floating sigmoid_prime_from_e(floating e) noexcept nogil:
 
 
 cdef inline float sigmoid_f(float x) noexcept nogil:
-    """sigmoid(x), float, <= 1.53 ulp (vecmath.h: fa_sigmoid_scaled_f)."""
-    cdef float down
-    cdef float q = fa_sigmoid_scaled_f(x, 0, &down)
-    return q * down
+    """sigmoid(x), float, <= 1.53 ulp (vecmath.h: fa_sigmoid_f)."""
+    return fa_sigmoid_f(x)
 
 
 cdef inline double exp_nonpos_in_double(float t) noexcept nogil:

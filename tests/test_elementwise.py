@@ -311,11 +311,11 @@ def test_float32_tight_targets_at_default_parameters(spec, params):
                      what=f"{spec.name}{params} derivative")
 
 
-# The worst inputs of the exhaustive sweeps of the float32 code changed in sessions 6 and 8
+# The worst inputs of the exhaustive sweeps of the float32 code changed in sessions 6, 8 and 9
 # (README table: name, params, direction, x, its max error in ulp over all 2^32 floats).
 SWEEP_WORST = [
     ("sigmoid", {}, "fwd", -5.857998847961426, 1.53),
-    ("silu", {}, "fwd", -5.197903633117676, 1.80),
+    ("silu", {}, "fwd", -5.198248386383057, 1.83),
     ("gelu", {"approximate": "tanh"}, "fwd", -2.748544692993164, 1.94),
     ("gelu", {}, "fwd", -1.3081296682357788, 3.10),
     ("gelu", {}, "der", -1.5597165822982788, 2.63),
