@@ -204,7 +204,7 @@ class Softmax:
 
     def __init__(self, log: bool):
         self.log = log
-        name = "log_softmax" if log else "softmax"
+        name = self._kind = "log_softmax" if log else "softmax"
         self.__name__ = self.__qualname__ = name
         self.__module__ = "fastact"
         masked = "-inf" if log else "0"
@@ -236,11 +236,19 @@ class Softmax:
 
     def __call__(self, x, /, axis=-1, *, out=None, temperature=1.0, mask=None, backend="auto",
                  n_threads=None):
+        r = _engine.fast_softmax(self._kind, False, (x,), axis, out, temperature, mask,
+                                 backend, n_threads)
+        if r is not None:
+            return r
         return _engine.softmax(self.log, False, (x,), ("x",), axis, out, temperature, mask,
                                backend, n_threads)
 
     def _backward(self, dy, /, *, y, axis=-1, out=None, temperature=1.0, mask=None,
                   backend="auto", n_threads=None):
+        r = _engine.fast_softmax(self._kind, True, (dy, y), axis, out, temperature, mask,
+                                 backend, n_threads)
+        if r is not None:
+            return r
         return _engine.softmax(self.log, True, (dy, y), ("dy", "y"), axis, out, temperature,
                                mask, backend, n_threads)
 

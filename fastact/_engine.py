@@ -42,13 +42,13 @@ def _kernels(module: str, backend: str = "cython"):
 _run_elementwise = None  # the compiled kernels' run(), bound at first use
 
 
-def fast_elementwise(op: str, threshold: int, inputs: tuple, out, backend, n_threads,
-                     p0: float, p1: float):
-    """The common call, checked in a few attribute tests: the default (or Cython) backend, native
-    float32/float64 C-contiguous aligned ndarrays of one shape and dtype, ``out``
-    absent or one of the inputs (in place, writeable).  Returns None when the call is
-    anything else; the general path (``elementwise``) then checks and runs it."""
-    global _run_elementwise
+def _fast_out(inputs: tuple, out, backend):
+    """The checks of the fast paths (``fast_elementwise``, ``fast_softmax``), in a few
+    attribute tests: the default (or Cython) backend, native float32/float64 C-contiguous
+    aligned ndarrays of one shape and dtype, ``out`` absent, one of the inputs (in
+    place, writeable) or a writeable array like them whose bytes lie apart from every
+    input's.  Returns the output array (a new one for ``out=None``), or None when the
+    call is anything else: the general path then checks and runs it."""
     if (backend != "auto" and backend != "cython") or _config._context.get()[0] is not None:
         return None  # ("auto" runs the Cython kernels on host arrays, the only ones taken here)
     x = inputs[0]
@@ -67,18 +67,67 @@ def fast_elementwise(op: str, threshold: int, inputs: tuple, out, backend, n_thr
         if not (flags.c_contiguous and flags.aligned):
             return None
     if out is None:
-        out = np.empty_like(x)
-    elif (out is not x and out is not inputs[-1]) or not out.flags.writeable:
-        return None  # (inputs holds 1 or 2 arrays: the test avoids a generator's ~0.2 us)
-    size = x.size
+        return np.empty_like(x)
+    if out is x or out is inputs[-1]:  # in place (inputs holds 1 or 2 arrays)
+        return out if out.flags.writeable else None
+    # out of place: a like array apart from every input (its bounds checked only)
+    if type(out) is not np.ndarray or out.dtype is not dt or out.shape != x.shape:
+        return None
+    flags = out.flags
+    if not (flags.c_contiguous and flags.aligned and flags.writeable):
+        return None
+    for a in inputs:
+        if np.may_share_memory(a, out):  # a view of an input, or overlapping
+            return None
+    return out
+
+
+def _fast_threads(n_threads, size: int, threshold: int) -> int:
     if size < threshold and (n_threads is None or (type(n_threads) is int and n_threads != 0)):
-        nth = 1  # (a plain nonzero int is a valid n_threads: no need to resolve it)
-    else:
-        nth = _config.resolve_n_threads(n_threads)  # also validates an explicit n_threads
-        nth = 1 if size < threshold else _config.threads_to_run(nth)
+        return 1  # (a plain nonzero int is a valid n_threads: no need to resolve it)
+    nth = _config.resolve_n_threads(n_threads)  # also validates an explicit n_threads
+    return 1 if size < threshold else _config.threads_to_run(nth)
+
+
+def fast_elementwise(op: str, threshold: int, inputs: tuple, out, backend, n_threads,
+                     p0: float, p1: float):
+    """The common call (``_fast_out``) of ``op`` at once; None when the call is anything
+    else: the general path (``elementwise``) then checks and runs it."""
+    global _run_elementwise
+    out = _fast_out(inputs, out, backend)
+    if out is None:
+        return None
+    size = out.size
+    nth = _fast_threads(n_threads, size, threshold)
     if _run_elementwise is None:
         _run_elementwise = _kernels("_elementwise").run
     _run_elementwise(op, out, inputs, p0, p1, nth, chunk_elements(size))
+    return out
+
+
+_run_softmax_rows = None  # the compiled kernels' run(), bound at first use
+
+
+def fast_softmax(kind: str, backward: bool, inputs: tuple, axis, out, temperature, mask,
+                 backend, n_threads):
+    """The common softmax call: the checks of ``_fast_out``, along the last axis of a
+    non-empty array, temperature 1 and no mask.  None when the call is anything else:
+    the general path (``softmax``) then checks and runs it."""
+    global _run_softmax_rows
+    if mask is not None or type(temperature) not in (float, int) or temperature != 1:
+        return None
+    out = _fast_out(inputs, out, backend)
+    if (out is None or out.ndim == 0 or out.size == 0 or type(axis) is not int
+            or (axis != -1 and axis != out.ndim - 1)):
+        return None
+    size = out.size
+    length = out.shape[-1]
+    rows = [a.reshape(size // length, length, 1) for a in (out,) + inputs]
+    nth = _fast_threads(n_threads, size, reg.PARALLEL_MIN_SIZE[reg.TRANSCENDENTAL])
+    if _run_softmax_rows is None:
+        _run_softmax_rows = _kernels("_softmax").run
+    _run_softmax_rows(kind, backward, rows[0], rows[1], rows[2] if backward else None, None,
+                      1.0, nth, chunk_elements(size))
     return out
 
 

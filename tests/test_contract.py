@@ -198,6 +198,25 @@ def test_partial_overlap_refused(name):
     np.testing.assert_array_equal(y, fastact.get(name)(base))
 
 
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "gelu"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_out_of_place_into_memory_apart_from_the_inputs(name, dtype):
+    f = fastact.get(name)
+    x = np.linspace(-5, 5, 1000).astype(dtype)
+    dy = np.cos(x)
+    expected, expected_bwd = f(x), f.backward(dy, x)
+    out = np.empty_like(x)
+    assert f(x, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    assert f.backward(dy, x, out=out) is out
+    np.testing.assert_array_equal(out, expected_bwd)
+    # the other half of the input's own buffer
+    base = np.concatenate([x, np.zeros_like(x)])
+    assert f(base[:1000], out=base[1000:]) is not None
+    np.testing.assert_array_equal(base[1000:], expected)
+    np.testing.assert_array_equal(base[:1000], x)
+
+
 def test_backward_overlap_with_second_input_refused():
     base = np.linspace(-1, 1, 20)
     dy = np.ones(18)

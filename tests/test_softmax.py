@@ -498,3 +498,30 @@ def test_long_special_rows(log, in_place, dtype):
             np.testing.assert_allclose(got, expected[0], rtol=1e-6, atol=0, err_msg=what)
             if what != "one dominant entry":
                 assert np.all(got[:40_000] == lo), what
+
+
+@pytest.mark.parametrize("log", FUNCS)
+@pytest.mark.parametrize("shape", [(7, 300), (300,), (2, 3, 50)])
+def test_fast_path_matches_the_general_path(log, shape, dtype, rng):
+    """The common call (last axis, T = 1, no mask, like arrays) skips the general
+    checks; inside a config block every call takes the general path: same kernels,
+    bitwise the same results, and out / in place / backward handled alike."""
+    f = fastact.log_softmax if log else fastact.softmax
+    x = (rng.standard_normal(shape) * 4).astype(dtype)
+    dy = rng.standard_normal(shape).astype(dtype)
+    fast = f(x, n_threads=1)
+    with fastact.config(n_threads=1):
+        general = f(x)
+        general_bwd = f.backward(dy, y=general)
+    np.testing.assert_array_equal(fast, general)
+    np.testing.assert_array_equal(f(x, n_threads=1, temperature=1), general)
+    out = np.empty_like(x)
+    assert f(x, out=out, n_threads=1) is out
+    np.testing.assert_array_equal(out, general)
+    y = x.copy()
+    assert f(y, out=y, axis=len(shape) - 1, n_threads=1) is y
+    np.testing.assert_array_equal(y, general)
+    np.testing.assert_array_equal(f.backward(dy, y=fast, n_threads=1), general_bwd)
+    g = dy.copy()
+    assert f.backward(g, y=fast, out=g, n_threads=1) is g
+    np.testing.assert_array_equal(g, general_bwd)
