@@ -21,7 +21,7 @@ import numpy as np
 from fastact import _kernels
 from fastact._engine import chunk_elements
 
-CHUNKS = [2 ** k for k in range(15, 21)]
+CHUNKS = [2 ** k for k in range(12, 21)]
 ELEMENTWISE = ["relu_fwd", "sigmoid_fwd", "silu_fwd", "gelu_fwd"]
 SOFTMAX_SHAPES = [(64, 32000), (8192, 1024)]
 

@@ -16,13 +16,13 @@ from . import _config, _kernels as _kernel_modules, _layout, _registry as reg, _
 
 # Elements per chunk handed to one thread by the parallel loops (dynamic schedule):
 # a power of two from CHUNK_MIN to CHUNK_MAX, about 1/CHUNKS_PER_CALL of the call, so
-# that a slow or stolen core holds back one small part of the call.  Arrays larger than
-# the cache stream from DRAM, and there short chunks cost: at 16M float32 on 2 threads,
-# sigmoid ran 0.152 ns/elem with 32K-element chunks and 0.125 with 256K, relu 0.105 and
-# 0.097 (``python bench/chunk_size.py``).
+# that a slow or stolen core holds back one part of the call.  Short chunks cost: at
+# 16M float32 on 2 threads, sigmoid ran 0.152 ns/elem with 32K-element chunks and 0.125
+# with 256K, relu 0.105 and 0.097; softmax (64, 32000) 0.165 with one 32000-element row
+# per chunk and 0.135 with four (``python bench/chunk_size.py``).
 CHUNK_MIN = 32_768
 CHUNK_MAX = 262_144
-CHUNKS_PER_CALL = 32
+CHUNKS_PER_CALL = 8
 
 
 def chunk_elements(n: int) -> int:
