@@ -24,7 +24,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, copysign, fabs, fabsf
 
 from scalar_math cimport (
-    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_silu_f, fa_gelu_d, fa_gelu_der_d, fa_gelu_tanh_d, fa_gelu_tanh_der_d, fa_mish_der_d, fa_sigmoid_gated_der_d, fa_gelu_f, fa_gelu_der_f, fa_gelu_tanh_f, fa_gelu_tanh_der_f, fa_silu_der_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
+    clamp_abs, exp_neg_abs, exp_nonpos_in_double, fa_silu_f, fa_silu_d, fa_gelu_d, fa_gelu_der_d, fa_gelu_tanh_d, fa_gelu_tanh_der_d, fa_mish_der_d, fa_sigmoid_gated_der_d, fa_gelu_f, fa_gelu_der_f, fa_gelu_tanh_f, fa_gelu_tanh_der_f, fa_silu_der_f, f_abs, f_exp, f_exp_pow2, f_expm1, f_log1p, f_tanh, log1pexp, nan_or, neg_inf_to,
     sigmoid_prime_from_e, stable_sigmoid,
 )
 
@@ -199,17 +199,14 @@ cdef inline floating softplus_der(floating x, floating beta, floating threshold)
 # silu: in float32, sigmoid(x) is subnormal below x = -87 while x*sigmoid(x) is not:
 # x times the scaled exp(-|x|) goes into the one division (``fa_silu_f``), whose
 # quotient is rounded once even where it is subnormal.  The derivative from float
-# pairs scaled by down last (``fa_silu_der_f``, gradual underflow).  float64 has no
-# such tail issue in range.
+# pairs scaled by down last (``fa_silu_der_f``, gradual underflow).  float64 likewise,
+# with 2^128 exp(-|x|) (``fa_silu_d``).
 
 cdef inline floating silu_fwd(floating x, floating p0, floating p1) noexcept nogil:
-    cdef double t, rd
     if floating is float:
         return fa_silu_f(x)
-    else:   # 2^64 exp(-|x|) stays normal where exp(-|x|) would be subnormal (x < -708)
-        t = f_exp_pow2(-f_abs(x), 64)
-        rd = 1.0 / (1.0 + t * INV_TWO64)
-        return neg_inf_to(x, x * rd if x >= 0 else (x * t * rd) * INV_TWO64, -<floating>0)
+    else:
+        return fa_silu_d(x)
 
 
 cdef inline floating silu_der(floating x, floating p0, floating p1) noexcept nogil:
