@@ -19,6 +19,8 @@ from libc.math cimport INFINITY, fabs, fabsf, log, logf
 cdef extern from "vecmath.h" nogil:
     float fa_expf(float x)
     double fa_exp(double x)
+    float fa_expf_nonpos(float t)
+    double fa_exp_nonpos(double t)
     float fa_expf_pow2(float x, int k)
     double fa_exp_pow2(double x, long long k)
     float fa_expm1f(float x)
@@ -121,8 +123,12 @@ cdef inline floating clamp_abs(floating x, floating bound) noexcept nogil:
 # ---------------------------------------------------------------- stable helpers
 
 cdef inline floating exp_neg_abs(floating x) noexcept nogil:
-    """exp(-|x|): never overflows; the one exponential of the sigmoid family."""
-    return f_exp(-f_abs(x))
+    """exp(-|x|): never overflows; the one exponential of the sigmoid family (the exp of
+    t <= 0: no overflow clamp or NaN select, bitwise ``f_exp``'s results)."""
+    if floating is float:
+        return fa_expf_nonpos(-fabsf(x))
+    else:
+        return fa_exp_nonpos(-fabs(x))
 
 
 cdef inline floating sigmoid_prime_from_e(floating e) noexcept nogil:
