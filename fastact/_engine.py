@@ -101,7 +101,8 @@ def fast_elementwise(op: str, threshold: int, inputs: tuple, out, backend, n_thr
     nth = _fast_threads(n_threads, size, threshold)
     if _run_elementwise is None:
         _run_elementwise = _kernels("_elementwise").run
-    _run_elementwise(op, out, inputs, p0, p1, nth, chunk_elements(size))
+    chunk = CHUNK_MIN if nth == 1 else chunk_elements(size)  # (0.27 us: only when parallel)
+    _run_elementwise(op, out, inputs, p0, p1, nth, chunk)
     return out
 
 
@@ -127,7 +128,7 @@ def fast_softmax(kind: str, backward: bool, inputs: tuple, axis, out, temperatur
     if _run_softmax_rows is None:
         _run_softmax_rows = _kernels("_softmax").run
     _run_softmax_rows(kind, backward, rows[0], rows[1], rows[2] if backward else None, None,
-                      1.0, nth, chunk_elements(size))
+                      1.0, nth, CHUNK_MIN if nth == 1 else chunk_elements(size))
     return out
 
 
@@ -209,8 +210,9 @@ def elementwise(spec: reg.Spec, direction: str, args: tuple, names: tuple, out, 
     else:
         run = _kernels("_elementwise", backend).run
         nth = _threads(n_threads, buf.size, reg.work_class(spec, direction))
+        chunk = chunk_elements(buf.size)
         for views in _layout.elementwise_views(buf, *converted):
-            run(f"{kernel}_{direction}", views[0], views[1:], p[0], p[1], nth, chunk_elements(buf.size))
+            run(f"{kernel}_{direction}", views[0], views[1:], p[0], p[1], nth, chunk)
     return _finish(buf, out, result)
 
 
@@ -244,28 +246,29 @@ def prelu(direction: str, dy, x, weight, out, backend, n_threads):
         return _finish(buf, out, result)
     run = _kernels("_elementwise", backend).run
     nth = _threads(n_threads, buf.size, reg.CHEAP)
+    chunk = chunk_elements(buf.size)
     # one slope for everything: the leaky_relu kernels with alpha = that slope (a
     # broadcast operand of stride 0 would keep the loop from vectorizing)
     alpha = float(wc.reshape(-1)[0]) if wc.size == 1 else None
     if direction in ("fwd", "der"):
         if alpha is not None:
             for v in _layout.elementwise_views(buf, xc):
-                run(f"leaky_relu_{direction}", v[0], v[1:], alpha, 0.0, nth, chunk_elements(buf.size))
+                run(f"leaky_relu_{direction}", v[0], v[1:], alpha, 0.0, nth, chunk)
         else:
             for v in _layout.elementwise_views(buf, xc, wb):
-                run(f"prelu_{direction}", v[0], v[1:], 0.0, 0.0, nth, chunk_elements(buf.size))
+                run(f"prelu_{direction}", v[0], v[1:], 0.0, 0.0, nth, chunk)
         return _finish(buf, out, result)
     dyc = converted[0]
     # the weight terms first: dx may be written over dy (out=dy)
     terms = np.empty_like(xc)
     for v in _layout.elementwise_views(terms, dyc, xc):
-        run("prelu_bwd_weight_terms", v[0], v[1:], 0.0, 0.0, nth, chunk_elements(buf.size))
+        run("prelu_bwd_weight_terms", v[0], v[1:], 0.0, 0.0, nth, chunk)
     if alpha is not None:
         for v in _layout.elementwise_views(buf, dyc, xc):
-            run("leaky_relu_bwd_x", v[0], v[1:], alpha, 0.0, nth, chunk_elements(buf.size))
+            run("leaky_relu_bwd_x", v[0], v[1:], alpha, 0.0, nth, chunk)
     else:
         for v in _layout.elementwise_views(buf, dyc, xc, wb):
-            run("prelu_bwd_x", v[0], v[1:], 0.0, 0.0, nth, chunk_elements(buf.size))
+            run("prelu_bwd_x", v[0], v[1:], 0.0, 0.0, nth, chunk)
     dw = reference.sum_to_shape(terms, wc.shape)
     return _finish(buf, out, result), dw.astype(result, copy=False)
 
