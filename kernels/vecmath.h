@@ -142,6 +142,18 @@ FA_INLINE float fa_expf_nonpos(float t) {
     return p * fa_pow2i_f(n1) * fa_pow2i_f(n - n1);
 }
 
+/* e^t = s (1 + pm1) 2^-k, unrounded, for t <= 0, t held to lo (lo + k ln2 >= -87: s =
+   2^(n + k) stays normal; -inf gives e^lo), returns pm1; NaN propagates into pm1.  One
+   power of two: the sigmoid family's forward, tanh, the softmax terms. */
+FA_INLINE float fa_exp_held_f(float t, float lo, int32_t k, float *s) {
+    float tc = t < lo ? lo : t;
+    int32_t n;
+    float nf;
+    float r = fa_reduce_f(tc, &n, &nf);
+    *s = fa_pow2i_f(n + k);
+    return fa_expm1_reduced_f(r);
+}
+
 /* 2^FA_TERM_SCALE e^t for t <= 0 or -inf (the terms of a whole softmax row, whose sum is
    then >= 2^FA_TERM_SCALE): one power of two instead of two, and normal down to the
    clamp, so a term is rounded once more only in the final scaling.  Below the clamp the
@@ -150,11 +162,8 @@ FA_INLINE float fa_expf_nonpos(float t) {
 #define FA_TERM_SCALE 64
 #define FA_TERM_UNSCALE 0x1p-64
 FA_INLINE float fa_expf_nonpos_scaled(float t) {
-    float tc = t < -120.0f ? -120.0f : t;
-    int32_t n;
-    float nf;
-    float r = fa_reduce_f(tc, &n, &nf);
-    return (1.0f + fa_expm1_reduced_f(r)) * fa_pow2i_f(n + FA_TERM_SCALE);
+    float s;
+    return (1.0f + fa_exp_held_f(t, -120.0f, FA_TERM_SCALE, &s)) * s;
 }
 
 /* The rounding error of hi = a*a (|a| < 2^60), exactly: one FMA where the ISA has it,
@@ -273,16 +282,13 @@ FA_INLINE float fa_sigmoid_from_exp_f(float s, float pm1, float d, int pos, floa
    S e = s (1 + pm1) unrounded with s = 2^(n + 48) normal down to the clamp (no down
    as in fa_exp_split_f: 6 integer operations fewer), and S + eh = *dh + *dl exactly
    (Fast2Sum). */
+#define FA_SIGMOID_SCALE 48
 #define FA_SIGMOID_S 0x1p48f
 #define FA_SIGMOID_INV_S 0x1p-48f
 FA_INLINE float fa_sigmoid_parts_f(float x, float *dh, float *dl) {
-    float t = -fabsf(x);
-    float tc = t < -120.0f ? -120.0f : t;
-    int32_t n;
-    float nf;
-    float r = fa_reduce_f(tc, &n, &nf);
-    float s = fa_pow2i_f(n + 48);
-    float eh = fa_fmaf(s, fa_expm1_reduced_f(r), s);
+    float s;
+    float pm1 = fa_exp_held_f(-fabsf(x), -120.0f, FA_SIGMOID_SCALE, &s);
+    float eh = fa_fmaf(s, pm1, s);
     *dh = FA_SIGMOID_S + eh;
     *dl = (FA_SIGMOID_S - *dh) + eh;
     return eh;
@@ -536,13 +542,9 @@ FA_INLINE float fa_tanhf(float x) {
     float u = ax * ax;
     float p = FA_TANHF_P0 + u * (FA_TANHF_P1 + u * (FA_TANHF_P2 + u * (FA_TANHF_P3
             + u * (FA_TANHF_P4 + u * FA_TANHF_P5))));
-    float t = -2.0f * ax;
-    float tc = t < -20.0f ? -20.0f : t;
-    int32_t n;
-    float nf;
-    float r = fa_reduce_f(tc, &n, &nf);
-    float s = fa_pow2i_f(n);
-    float e = s + s * fa_expm1_reduced_f(r);
+    float s;
+    float pm1 = fa_exp_held_f(-2.0f * ax, -20.0f, 0, &s);
+    float e = s + s * pm1;
     float y = ax < 0.625f ? ax + ax * u * p : 1.0f - 2.0f * e / (1.0f + e);
     return copysignf(y, x);          /* -0.0 stays -0.0; NaN stays NaN */
 }
@@ -688,25 +690,26 @@ FA_INLINE double fa_exp_nonpos(double t) {
     return p * fa_pow2i_d(n1) * fa_pow2i_d(n - n1);
 }
 
-/* the double fa_expf_nonpos_scaled: normal down to the clamp (e^-746 2^64 = 2^-1012) */
-FA_INLINE double fa_exp_nonpos_scaled(double t) {
-    double tc = t < -746.0 ? -746.0 : t;
+/* e^t 2^k for t <= 0, t held to lo (lo + k ln2 >= -708: 2^(n + k) stays normal; -inf
+   gives e^lo 2^k); NaN gives NaN.  One power of two, as fa_exp_held_f. */
+FA_INLINE double fa_exp_held_d(double t, double lo, int64_t k) {
+    double tc = t < lo ? lo : t;
     int64_t n;
     double nf;
     double r = fa_reduce_d(tc, &n, &nf);
-    return (1.0 + fa_expm1_reduced_d(r)) * fa_pow2i_d(n + FA_TERM_SCALE);
+    return (1.0 + fa_expm1_reduced_d(r)) * fa_pow2i_d(n + k);
+}
+
+/* the double fa_expf_nonpos_scaled: normal down to the clamp (e^-746 2^64 = 2^-1012) */
+FA_INLINE double fa_exp_nonpos_scaled(double t) {
+    return fa_exp_held_d(t, -746.0, FA_TERM_SCALE);
 }
 
 /* 2^128 exp(-|x|) for double x, normal down to the clamp at -760 (2^-968): sigmoid and
    silu divide it by 2^128 + itself, the quotient rounded once even where it is
    subnormal (x < -708), down to where silu rounds to 0 (x < -752) */
 FA_INLINE double fa_exp_neg_abs_scaled_d(double x) {
-    double t = -fabs(x);
-    double tc = t < -760.0 ? -760.0 : t;
-    int64_t n;
-    double nf;
-    double r = fa_reduce_d(tc, &n, &nf);
-    return (1.0 + fa_expm1_reduced_d(r)) * fa_pow2i_d(n + 128);
+    return fa_exp_held_d(-fabs(x), -760.0, 128);
 }
 
 /* sigmoid(x) for double x: 2^128/(2^128 + E) for x >= 0, E/(2^128 + E) below, E =
@@ -774,12 +777,7 @@ FA_INLINE double fa_tanh(double x) {
              + u * (FA_TANH_P9 + u * (FA_TANH_P10 + u * FA_TANH_P11))))))))));
     /* e = exp(-2|x|) held to e^-40 < 2^-57 (tanh is 1 there): one power of two, no
        overflow or NaN handling (fa_exp's made this function 1.8x slower, same results) */
-    double t = -2.0 * ax;
-    double tc = t < -40.0 ? -40.0 : t;
-    int64_t n;
-    double nf;
-    double r = fa_reduce_d(tc, &n, &nf);
-    double e = (1.0 + fa_expm1_reduced_d(r)) * fa_pow2i_d(n);
+    double e = fa_exp_held_d(-2.0 * ax, -40.0, 0);
     double y = ax < 0.625 ? ax + ax * u * p : 1.0 - 2.0 * e / (1.0 + e);
     return copysign(y, x);          /* -0.0 stays -0.0; NaN stays NaN */
 }
