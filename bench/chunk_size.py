@@ -4,8 +4,9 @@
 
 Calls the compiled kernels directly with fixed chunk sizes (elementwise ops on float32
 vectors, softmax on float32 rows), in place with the input restored before each timed
-call, and prints the median ns per element for each chunk size next to the size that
-``fastact._engine.chunk_elements`` picks (marked ``*``).  The bounds there
+call, and prints the median ns per element for each power-of-two chunk size and, last,
+for the size that ``fastact._engine.chunk_elements`` picks (evened out into whole
+rounds of equal chunks, one per thread).  The bounds there
 (CHUNK_MIN, CHUNK_MAX) come from this script: on our 2-core machine, arrays that stream
 from DRAM ran up to 20% slower on 2 threads with 32 Ki-element chunks than with
 128 Ki-512 Ki, while in-cache sizes did not care.  Smaller chunks spread the work better
@@ -46,8 +47,8 @@ def main():
     ew = _kernels.load("elementwise").run
     sm = _kernels.load("softmax").run
     print(f"{args.threads} threads, float32 in place, median ns/elem of {args.repeat} calls; "
-          "* = chunk_elements()")
-    print(f"{'case':<26}" + "".join(f"{c:>10}" for c in CHUNKS))
+          "picked = chunk_elements()")
+    print(f"{'case':<26}" + "".join(f"{c:>10}" for c in CHUNKS) + f"{'picked':>16}")
     cases = []
     for size in (int(float(s)) for s in args.sizes.split(",")):
         src = (rng.standard_normal(size) * 4).astype(np.float32)
@@ -60,11 +61,12 @@ def main():
                                       1.0, args.threads, c)))
     for label, src, run in cases:
         x = src.copy()
-        pick = chunk_elements(x.size)
+        pick = chunk_elements(x.size, args.threads)
         cells = []
-        for c in CHUNKS:
+        for c in CHUNKS + [pick]:
             ns = median_ns(lambda: run(x, c), x, src, args.repeat)
-            cells.append(f"{ns:>9.3f}{'*' if c == pick else ' '}")
+            cells.append(f"{ns:>10.3f}")
+        cells[-1] = f"{pick:>8} {cells[-1].strip():>7}"
         print(f"{label:<26}" + "".join(cells), flush=True)
 
 

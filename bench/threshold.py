@@ -28,7 +28,7 @@ def per_call(op, x, src, n_threads, repeat):
     for _ in range(repeat):
         x[...] = src
         t = time.perf_counter()
-        _kernels.load("elementwise").run(op, x, (x,), 0.0, 0.0, n_threads, chunk_elements(x.size))
+        _kernels.load("elementwise").run(op, x, (x,), 0.0, 0.0, n_threads, chunk_elements(x.size, n_threads))
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 
@@ -39,7 +39,7 @@ def main():
     args = ap.parse_args()
     n = _config.usable_cpus()
     rng = np.random.default_rng(0)
-    print(f"threads: 1 vs {n}; median of {args.repeat} calls; float32 in place; chunks of up to {chunk_elements(SIZES[-1])}")
+    print(f"threads: 1 vs {n}; median of {args.repeat} calls; float32 in place; chunks of up to {chunk_elements(SIZES[-1], n)}")
     for label, op in OPS.items():
         print(f"\n{label}\n{'size':>9} {'1 thread us':>12} {f'{n} threads us':>13} {'speed-up':>9}")
         for size in SIZES:

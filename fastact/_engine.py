@@ -14,20 +14,35 @@ import numpy as np
 
 from . import _config, _kernels as _kernel_modules, _layout, _registry as reg, _validation as val, reference
 
-# Elements per chunk handed to one thread by the parallel loops (dynamic schedule):
-# a power of two from CHUNK_MIN to CHUNK_MAX, about 1/CHUNKS_PER_CALL of the call, so
-# that a slow or stolen core holds back one part of the call.  Short chunks cost: at
-# 16M float32 on 2 threads, sigmoid ran 0.152 ns/elem with 32K-element chunks and 0.125
-# with 256K, relu 0.105 and 0.097; softmax (64, 32000) 0.165 with one 32000-element row
-# per chunk and 0.135 with four (``python bench/chunk_size.py``).
+# Elements per chunk handed to one thread by the parallel loops (dynamic schedule).
+# About 1/CHUNKS_PER_CALL of the call, between CHUNK_MIN and CHUNK_MAX, so that a slow
+# or stolen core holds back one part of the call.  Short chunks cost: at 16M float32 on
+# 2 threads, sigmoid ran 0.152 ns/elem with 32K-element chunks and 0.125 with 256K, relu
+# 0.105 and 0.097; softmax (64, 32000) 0.165 with one 32000-element row per chunk and
+# 0.135 with four (``python bench/chunk_size.py``).  The chunks are then evened out so
+# that every thread gets the same number of equal chunks: 1e5 elements on 2 threads in
+# chunks of 32 Ki (3 threads' worth of work: 32 Ki, 32 Ki, 32 Ki, 1.7 Ki) ran sigmoid at
+# 0.144 ns/elem, in four chunks of 25 Ki at 0.115.  A chunk is a whole number of
+# CHUNK_ALIGN elements, so every chunk but the last starts on a 4 KiB boundary.
 CHUNK_MIN = 32_768
 CHUNK_MAX = 262_144
 CHUNKS_PER_CALL = 8
+CHUNK_ALIGN = 1024
 
 
-def chunk_elements(n: int) -> int:
-    """Elements per dynamically scheduled chunk of an n-element parallel call."""
-    return min(CHUNK_MAX, max(CHUNK_MIN, 1 << max(0, (n // CHUNKS_PER_CALL).bit_length() - 1)))
+def chunk_elements(n: int, n_threads: int) -> int:
+    """Elements per dynamically scheduled chunk of an n-element call on n_threads
+    threads: a multiple of CHUNK_ALIGN, about 1/CHUNKS_PER_CALL of the call and at most
+    CHUNK_MAX, cut so that the chunks come in whole rounds of n_threads equal chunks
+    (the last one shorter by less than CHUNK_ALIGN per chunk)."""
+    part = n // CHUNKS_PER_CALL  # (plain integer steps: called per parallel call)
+    target = (CHUNK_MIN if part < CHUNK_MIN else CHUNK_MAX if part >= CHUNK_MAX
+              else 1 << (part.bit_length() - 1))
+    if n_threads < 1 or n < 1:
+        n_threads, n = 1, max(n, 1)
+    per_round = target * n_threads
+    n_chunks = (n + per_round - 1) // per_round * n_threads
+    return ((n + n_chunks - 1) // n_chunks + CHUNK_ALIGN - 1) // CHUNK_ALIGN * CHUNK_ALIGN
 
 
 def _kernels(module: str, backend: str = "cython"):
@@ -101,7 +116,7 @@ def fast_elementwise(op: str, threshold: int, inputs: tuple, out, backend, n_thr
     nth = _fast_threads(n_threads, size, threshold)
     if _run_elementwise is None:
         _run_elementwise = _kernels("_elementwise").run
-    chunk = CHUNK_MIN if nth == 1 else chunk_elements(size)  # (0.27 us: only when parallel)
+    chunk = CHUNK_MIN if nth == 1 else chunk_elements(size, nth)  # (0.3 us: only when parallel)
     _run_elementwise(op, out, inputs, p0, p1, nth, chunk)
     return out
 
@@ -128,7 +143,7 @@ def fast_softmax(kind: str, backward: bool, inputs: tuple, axis, out, temperatur
     if _run_softmax_rows is None:
         _run_softmax_rows = _kernels("_softmax").run
     _run_softmax_rows(kind, backward, rows[0], rows[1], rows[2] if backward else None, None,
-                      1.0, nth, CHUNK_MIN if nth == 1 else chunk_elements(size))
+                      1.0, nth, CHUNK_MIN if nth == 1 else chunk_elements(size, nth))
     return out
 
 
@@ -210,7 +225,7 @@ def elementwise(spec: reg.Spec, direction: str, args: tuple, names: tuple, out, 
     else:
         run = _kernels("_elementwise", backend).run
         nth = _threads(n_threads, buf.size, reg.work_class(spec, direction))
-        chunk = chunk_elements(buf.size)
+        chunk = chunk_elements(buf.size, nth)
         for views in _layout.elementwise_views(buf, *converted):
             run(f"{kernel}_{direction}", views[0], views[1:], p[0], p[1], nth, chunk)
     return _finish(buf, out, result)
@@ -246,7 +261,7 @@ def prelu(direction: str, dy, x, weight, out, backend, n_threads):
         return _finish(buf, out, result)
     run = _kernels("_elementwise", backend).run
     nth = _threads(n_threads, buf.size, reg.CHEAP)
-    chunk = chunk_elements(buf.size)
+    chunk = chunk_elements(buf.size, nth)
     # one slope for everything: the leaky_relu kernels with alpha = that slope (a
     # broadcast operand of stride 0 would keep the loop from vectorizing)
     alpha = float(wc.reshape(-1)[0]) if wc.size == 1 else None
@@ -349,7 +364,7 @@ def _run_softmax(run, kind, backward, axis, work, mask8, t, nth):
     o, a = views[0], views[1]
     b = views[2] if backward else None
     mv = views[-1] if mask8 is not None else None
-    run(kind, backward, o, a, b, mv, t, nth, chunk_elements(work[0].size))
+    run(kind, backward, o, a, b, mv, t, nth, chunk_elements(work[0].size, nth))
 
 
 # ---------------------------------------------------------------- GPU arrays (backend "cuda")

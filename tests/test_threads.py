@@ -40,15 +40,25 @@ def test_one_and_two_threads_bitwise_equal(name, params, offset, rng):
         np.testing.assert_array_equal(call(1), call(2))
 
 
-def test_chunks_are_powers_of_two_growing_with_the_call():
-    from fastact._engine import CHUNK_MAX, CHUNK_MIN, chunk_elements
-    sizes = [1, 1000, 300_000, 2 ** 21 + 5, 4_000_000, 16_000_000, 10 ** 10]
-    chunks = [chunk_elements(n) for n in sizes]
-    assert all(CHUNK_MIN <= c <= CHUNK_MAX and c & (c - 1) == 0 for c in chunks), chunks
-    assert chunks == sorted(chunks)
-    assert chunks[0] == CHUNK_MIN and chunks[-1] == CHUNK_MAX
+def test_chunks_grow_with_the_call_in_even_rounds():
+    from fastact._engine import CHUNK_ALIGN, CHUNK_MAX, CHUNK_MIN, chunk_elements
+    sizes = [1, 1000, 70_000, 100_000, 300_000, 2 ** 21 + 5, 4_000_000, 16_000_000, 10 ** 10]
+    for n_threads in (1, 2, 3, 8):
+        chunks = [chunk_elements(n, n_threads) for n in sizes]
+        assert all(c % CHUNK_ALIGN == 0 and 0 < c <= CHUNK_MAX for c in chunks), chunks
+        assert chunks[-1] > CHUNK_MAX - CHUNK_ALIGN
+        for n, c in zip(sizes, chunks):
+            rounds = -(-n // c) // n_threads + (-(-n // c) % n_threads > 0)
+            # the busiest thread's share (whole chunks) exceeds the fair share n / threads
+            # by less than CHUNK_ALIGN per chunk it runs
+            assert rounds * c - n / n_threads < rounds * CHUNK_ALIGN, (n, n_threads, c)
+            if n >= n_threads * CHUNK_MIN:  # and chunks are not cut needlessly short
+                assert c > CHUNK_MIN // 2, (n, n_threads, c)
+    # 1e5 on 2 threads: four chunks of 25 Ki, not 32 Ki, 32 Ki, 32 Ki and 1.7 Ki
+    assert chunk_elements(100_000, 2) == 25 * CHUNK_ALIGN
     # a DRAM-sized call gets long chunks, yet dozens of them to share out
-    assert chunk_elements(16_000_000) == CHUNK_MAX and 16_000_000 // CHUNK_MAX >= 32
+    c = chunk_elements(16_000_000, 2)
+    assert 0.95 * CHUNK_MAX < c <= CHUNK_MAX and 16_000_000 // c >= 32
 
 
 def test_many_long_chunks_bitwise_equal(rng):

@@ -106,7 +106,7 @@ def bandwidth_limit(threads, n=16_000_000, budget=0.5):
     run = _kernels.load("elementwise").run
     src = np.ones(n, np.float32)
     x = src.copy()
-    t = measure(lambda: run("stream_scale", x, (x,), 1.0, 0.0, threads, chunk_elements(n)),
+    t = measure(lambda: run("stream_scale", x, (x,), 1.0, 0.0, threads, chunk_elements(n, threads)),
                 lambda: np.copyto(x, src), budget_s=budget)
     return t.median_s / n * 1e9, 2 * 4 * n / t.median_s / 1e9
 
