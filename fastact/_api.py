@@ -190,10 +190,12 @@ class PReLU(Activation):
             _signature(("dy", "x", "weight"), ()))
 
     def __call__(self, x, weight, /, *, out=None, backend="auto", n_threads=None):
-        return _engine.prelu("fwd", None, x, weight, out, backend, n_threads)
+        r = _engine.fast_prelu("fwd", x, weight, out, backend, n_threads)
+        return r if r is not None else _engine.prelu("fwd", None, x, weight, out, backend, n_threads)
 
     def _derivative(self, x, weight, /, *, out=None, backend="auto", n_threads=None):
-        return _engine.prelu("der", None, x, weight, out, backend, n_threads)
+        r = _engine.fast_prelu("der", x, weight, out, backend, n_threads)
+        return r if r is not None else _engine.prelu("der", None, x, weight, out, backend, n_threads)
 
     def _backward(self, dy, x, weight, /, *, out=None, backend="auto", n_threads=None):
         return _engine.prelu("bwd", dy, x, weight, out, backend, n_threads)

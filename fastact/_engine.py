@@ -121,6 +121,25 @@ def fast_elementwise(op: str, threshold: int, inputs: tuple, out, backend, n_thr
     return out
 
 
+def fast_prelu(direction: str, x, weight, out, backend, n_threads):
+    """prelu's common call at once: one slope for the whole array (a Python float, or a
+    one-element float32/float64 ndarray that broadcasts to x and shares no memory with
+    ``out``) runs the leaky_relu kernel of ``direction`` ("fwd" or "der") with that
+    slope, as the general path (``prelu``) does, on the arrays of ``_fast_out``.  None
+    when the call is anything else."""
+    if type(weight) is float:
+        alpha = weight
+    elif (type(weight) is np.ndarray and weight.size == 1 and type(x) is np.ndarray
+          and weight.ndim <= x.ndim and (weight.dtype is val.F32 or weight.dtype is val.F64)):
+        if out is not None and np.may_share_memory(weight, out):
+            return None  # (the general path refuses an out overlapping the weight)
+        alpha = weight.item()
+    else:
+        return None
+    return fast_elementwise(f"leaky_relu_{direction}", reg.PARALLEL_MIN_SIZE[reg.CHEAP], (x,), out,
+                            backend, n_threads, alpha, 0.0)
+
+
 _run_softmax_rows = None  # the compiled kernels' run(), bound at first use
 
 

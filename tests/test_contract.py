@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import fastact
-from fastact import _registry as reg
+from fastact import _engine, _registry as reg
 
 # every test here runs once per compiled backend (Cython, Numba): tests/conftest.py
 pytestmark = pytest.mark.usefixtures("compiled_backend")
@@ -301,6 +301,39 @@ def test_prelu_broadcasts_weight_like_onnx(wshape, backend, dtype, rng):
         e[idx] = 1.0
         fd[idx] = np.sum(dy64 * (fastact.prelu(x64, w64 + e) - fastact.prelu(x64, w64)))
     np.testing.assert_allclose(dw, fd, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-4)
+
+
+@pytest.mark.parametrize("slope", ["float", "0-d", "(1,)", "(1, 1)", "(1,) float64"])
+@pytest.mark.parametrize("n", [1000, 300_000])
+def test_prelu_one_slope_fast_path_matches_the_per_element_kernel(slope, n, dtype, rng,
+                                                                  compiled_backend):
+    # one slope takes the leaky_relu kernel at once (fast_prelu); a full weight array
+    # takes the per-element prelu kernel through the general path: bitwise the same
+    x = (rng.standard_normal((n // 100, 100)) * 3).astype(dtype)
+    x[0, :4] = [np.nan, -np.inf, np.inf, -0.0]
+    w = {"float": 0.3, "0-d": np.array(0.3, dtype), "(1,)": np.array([0.3], dtype),
+         "(1, 1)": np.array([[0.3]], dtype), "(1,) float64": np.array([0.3])}[slope]
+    full = np.full(x.shape, dtype(0.3))
+    if compiled_backend == "cython":  # (the fast path runs the Cython kernels only)
+        assert _engine.fast_prelu("fwd", x, w, None, "auto", None) is not None
+        assert _engine.fast_prelu("fwd", x, full, None, "auto", None) is None
+    for method in (fastact.prelu, fastact.prelu.derivative):
+        expected = method(x, full, n_threads=1)
+        for nth in (1, 2):
+            np.testing.assert_array_equal(method(x, w, n_threads=nth), expected)
+            apart = np.empty_like(x)
+            assert method(x, w, out=apart, n_threads=nth) is apart
+            np.testing.assert_array_equal(apart, expected)
+            y = x.copy()
+            assert method(y, w, out=y, n_threads=nth) is y
+            np.testing.assert_array_equal(y, expected)
+
+
+def test_prelu_out_overlapping_a_one_element_weight_is_refused():
+    x = np.array([-1.0, 2.0, -3.0], np.float32)
+    with pytest.raises(ValueError, match="overlaps weight"):
+        fastact.prelu(x, x[:1], out=x)
+    np.testing.assert_array_equal(x, [-1.0, 2.0, -3.0])
 
 
 def test_prelu_weight_must_broadcast():
