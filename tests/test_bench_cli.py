@@ -74,3 +74,20 @@ def test_bench_cuda_backend_under_the_simulator():
     rows = [line.split()[:2] for line in run.stdout.splitlines()]
     for op in ("sigmoid", "prelu", "softmax"):
         assert [op, "fwd"] in rows and [op, "bwd"] in rows
+
+
+def test_peer_accuracy_script_reports_every_implementation():
+    run = subprocess.run([sys.executable, "bench/peer_accuracy.py", "--ops", "sigmoid,gelu",
+                          "--sample", "12", "--peers", "scipy"], cwd=ROOT, capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+    rows = [[c.strip() for c in line.strip("|").split("|")]
+            for line in run.stdout.splitlines() if line.startswith("| sigmoid") or line.startswith("| gelu")]
+    seen = {(r[0], r[1], r[2]) for r in rows}
+    for op in ("sigmoid", "gelu"):
+        for inputs in ("range", "[-10, 10]"):
+            assert (op, inputs, "fastact") in seen and (op, inputs, "scipy") in seen
+    assert ("sigmoid", "range", "numpy") in seen  # the benchmark's NumPy idiom
+    for r in rows:
+        if r[2] == "fastact":  # within the README's bound, no NaN/inf mismatch
+            assert float(r[3]) <= (4.0 if r[0] == "gelu" else 2.0) and r[6] == "0", r
