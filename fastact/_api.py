@@ -198,7 +198,8 @@ class PReLU(Activation):
         return r if r is not None else _engine.prelu("der", None, x, weight, out, backend, n_threads)
 
     def _backward(self, dy, x, weight, /, *, out=None, backend="auto", n_threads=None):
-        return _engine.prelu("bwd", dy, x, weight, out, backend, n_threads)
+        r = _engine.fast_prelu_backward(dy, x, weight, out, backend, n_threads)
+        return r if r is not None else _engine.prelu("bwd", dy, x, weight, out, backend, n_threads)
 
 
 class Softmax:

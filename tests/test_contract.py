@@ -329,6 +329,39 @@ def test_prelu_one_slope_fast_path_matches_the_per_element_kernel(slope, n, dtyp
             np.testing.assert_array_equal(y, expected)
 
 
+@pytest.mark.parametrize("n", [1000, 300_007])
+def test_prelu_backward_with_one_slope_in_one_sweep(n, dtype, rng, compiled_backend):
+    # one slope: dx and the weight's sum in one kernel (prelu_backward_one_slope, Cython);
+    # dx is bitwise the per-element kernel's, dweight the exact sum rounded (the Numba
+    # backend sums the rounded terms: 1e-6 relative), the same for any thread count
+    x = (rng.standard_normal(n) * 3).astype(dtype)
+    dy = rng.standard_normal(n).astype(dtype)
+    w = np.array([0.3], dtype)
+    if compiled_backend == "cython":  # the fast path takes it
+        assert _engine.fast_prelu_backward(dy, x, w, None, "auto", None) is not None
+    dx_ref, _ = fastact.prelu.backward(dy, x, np.full(x.shape, dtype(0.3)), n_threads=1)
+    exact = np.sum(dy.astype(np.float64) * np.minimum(x, 0).astype(np.float64))
+    results = []
+    for nth in (1, 2):
+        dx, dw = fastact.prelu.backward(dy, x, w, n_threads=nth)
+        np.testing.assert_array_equal(dx, dx_ref)
+        assert dw.shape == (1,) and dw.dtype == dtype
+        if compiled_backend == "cython":
+            np.testing.assert_allclose(dw[0], exact, rtol=1e-13 if dtype == np.float64 else 0,
+                                       atol=abs(float(np.spacing(dtype(exact)))))
+        else:
+            np.testing.assert_allclose(dw[0], exact, rtol=1e-6 if dtype == np.float32 else 1e-13)
+        d = dy.copy()
+        dx2, dw2 = fastact.prelu.backward(d, x, w, out=d, n_threads=nth)  # dx over dy
+        assert dx2 is d
+        np.testing.assert_array_equal(d, dx_ref)
+        results.append((dw[0], dw2[0]))
+    assert results[0] == results[1] and results[0][0] == results[0][1]
+    x[n // 2] = np.nan  # a NaN input: its dx and the weight's gradient are NaN
+    dx, dw = fastact.prelu.backward(dy, x, w)
+    assert np.isnan(dx[n // 2]) and np.isnan(dw[0])
+
+
 def test_prelu_out_overlapping_a_one_element_weight_is_refused():
     x = np.array([-1.0, 2.0, -3.0], np.float32)
     with pytest.raises(ValueError, match="overlaps weight"):
