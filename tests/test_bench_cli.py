@@ -91,3 +91,17 @@ def test_peer_accuracy_script_reports_every_implementation():
     for r in rows:
         if r[2] == "fastact":  # within the README's bound, no NaN/inf mismatch
             assert float(r[3]) <= (4.0 if r[0] == "gelu" else 2.0) and r[6] == "0", r
+
+
+def test_percent_of_limit_uses_the_limit_measured_next_to_the_case():
+    from fastact._bench import report
+    from fastact._bench.suite import Record, Results
+    res = Results(limit={1: (0.1, 80.0)}, meta={})
+    res.records = [Record("relu", "fwd", (16_000_000,), "float32", 1, "fastact-cython",
+                          0.002, 0.002, 5, 128_000_000, "", 40.0),
+                   Record("relu", "fwd", (1000,), "float32", 1, "fastact-cython",
+                          1e-6, 1e-6, 5, 8000, "")]
+    rows = report.rows(res)
+    assert abs(rows[0]["pct_limit"] - 100 * 64.0 / 40.0) < 1e-9   # 64 GB/s vs 40 next to it
+    assert abs(rows[1]["pct_limit"] - 100 * 8.0 / 80.0) < 1e-9     # vs the run's 80 GB/s
+    assert "re-measured right after their case (1 thread 40.0–40.0 GB/s)" in report.footer(res)[0]

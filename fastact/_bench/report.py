@@ -32,7 +32,7 @@ def rows(results, primary="fastact-cython"):
         if fa is None:
             continue
         gbs = fa.bytes / fa.median_s / 1e9
-        limit = results.limit.get(t, (None, None))[1]
+        limit = fa.limit_GBps or results.limit.get(t, (None, None))[1]
         speedups = {k: impls[k].median_s / fa.median_s for k in COMPETITORS if k in impls}
         peers_only = {k: v for k, v in speedups.items() if k not in OWN_BACKENDS}
         best = min(peers_only, key=lambda k: peers_only[k]) if peers_only else None
@@ -83,6 +83,20 @@ def table(results, markdown=False):
     return "\n".join(lines)
 
 
+def _adjacent_note(results):
+    """The spread of the limits re-measured next to the DRAM-sized cases, if any."""
+    near = collections.defaultdict(list)
+    for r in results.records:
+        if r.limit_GBps:
+            near[r.threads].append(r.limit_GBps)
+    if not near:
+        return ""
+    spread = ", ".join(f"{t} thread{'s' if t > 1 else ''} {min(v):.1f}–{max(v):.1f} GB/s"
+                       for t, v in sorted(near.items()))
+    return (f"; arrays past the L3 (≥ 32 MiB) are held to the limit re-measured right after "
+            f"their case ({spread})")
+
+
 def footer(results):
     m = results.meta
     lim = ", ".join(f"{t} thread{'s' if t > 1 else ''}: {v[0]:.3f} ns/elem = {v[1]:.1f} GB/s"
@@ -93,7 +107,7 @@ def footer(results):
         f"speed-up = other time / fastact time; * = the fastest competitor; "
         f"% limit = (bytes read + written)/time vs the in-place read-modify-write "
         f"bandwidth of a streaming scale kernel measured in this run, its input restored "
-        f"before each call as every case's is ({lim})",
+        f"before each call as every case's is ({lim})" + _adjacent_note(results),
         f"CPU: {m.get('cpu')}; kernel variant: {m.get('variant')}; usable CPUs: {m.get('cpus')}; "
         f"dtype {m.get('dtype')}"
         + ("; a CPU-burning neighbour process ran throughout (--neighbour)" if m.get("neighbour") else ""),

@@ -37,6 +37,7 @@ class Record:
     samples: int
     bytes: int          # bytes read + written by the operation (logical)
     note: str = ""
+    limit_GBps: float = 0.0  # the limit re-measured next to this case (0: the run's)
 
     @property
     def size(self) -> int:
@@ -111,6 +112,13 @@ def bandwidth_limit(threads, n=16_000_000, budget=0.5):
     return t.median_s / n * 1e9, 2 * 4 * n / t.median_s / 1e9
 
 
+# Cases whose arrays stream from DRAM (past the 32 MiB L3) get the limit re-measured
+# right after them: this shared machine's bandwidth drifts by up to a third within
+# minutes (relu at 16M on 1 thread: 0.102 ns/elem in one run, 0.179 in another), so a
+# limit taken once at the start misjudges later cases.
+ADJACENT_LIMIT_BYTES = 32 << 20
+
+
 def run_suite(ops, sizes, shapes, dtype, threads_list, backends, peer_names, budget,
               progress=True, directions=("fwd", "der", "bwd")) -> Results:
     dtype = np.dtype(dtype)
@@ -140,10 +148,12 @@ def run_suite(ops, sizes, shapes, dtype, threads_list, backends, peer_names, bud
                                      budget, single)
             else:
                 recs = _elementwise_case(op, d, src, dy_src, t, backends, live, budget, single)
+            near = (bandwidth_limit(t, budget=max(budget, 0.2))[1]
+                    if src.nbytes >= ADJACENT_LIMIT_BYTES else 0.0)
             for impl, timing, nbytes, note in recs:
                 res.records.append(Record(op, d, tuple(shape), dtype.name, t, impl,
                                           timing.median_s, timing.min_s, timing.samples,
-                                          nbytes, note))
+                                          nbytes, note, near))
     bar.close()
     return res
 
