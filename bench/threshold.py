@@ -19,16 +19,18 @@ import numpy as np
 from fastact import _config, _kernels
 from fastact._engine import chunk_elements
 
-OPS = {"cheap (relu)": "relu_fwd", "transcendental (sigmoid)": "sigmoid_fwd"}
+OPS = {"cheap (relu)": "relu_fwd", "transcendental (sigmoid)": "sigmoid_fwd",
+       "cheap backward, two inputs (sigmoid's backward from y: dy * y (1 - y))": "sigmoid_bwd_y"}
 SIZES = [2 ** k for k in range(10, 22)]
 
 
 def per_call(op, x, src, n_threads, repeat):
     times = []
+    inputs = (x, np.abs(src) / 10) if op.endswith("_bwd_y") else (x,)  # (dy, y): out = dy
     for _ in range(repeat):
         x[...] = src
         t = time.perf_counter()
-        _kernels.load("elementwise").run(op, x, (x,), 0.0, 0.0, n_threads, chunk_elements(x.size, n_threads))
+        _kernels.load("elementwise").run(op, x, inputs, 0.0, 0.0, n_threads, chunk_elements(x.size, n_threads))
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 

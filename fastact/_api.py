@@ -68,6 +68,7 @@ class Activation:
         self.spec = spec
         self.__name__ = self.__qualname__ = spec.name
         self._threshold = reg.PARALLEL_MIN_SIZE[reg.work_class(spec, "fwd")]
+        self._threshold_from_x = reg.PARALLEL_MIN_SIZE[reg.work_class(spec, "bwd_x")]
         self._threshold_from_y = reg.PARALLEL_MIN_SIZE[reg.work_class(spec, "bwd_y")]
         # checked parameter sets, resolved to (ops, p0, p1, y allowed) for the fast path
         self._resolved = {}
@@ -149,7 +150,7 @@ class Activation:
         if fast is not None and (x is not None or fast[3]):
             d = "bwd_x" if x is not None else "bwd_y"
             r = _engine.fast_elementwise(fast[0][d],
-                                         self._threshold if x is not None else self._threshold_from_y,
+                                         self._threshold_from_x if x is not None else self._threshold_from_y,
                                          (dy, x if x is not None else y), out, backend,
                                          n_threads, fast[1], fast[2])
             if r is not None:

@@ -156,7 +156,7 @@ def fast_prelu_backward(dy, x, weight, out, backend, n_threads):
     dx = _fast_out((dy, x), out, backend)
     if dx is None:
         return None
-    nth = _fast_threads(n_threads, dx.size, reg.PARALLEL_MIN_SIZE[reg.CHEAP])
+    nth = _fast_threads(n_threads, dx.size, reg.PARALLEL_MIN_SIZE[reg.CHEAP_BACKWARD])
     total = _kernels("_elementwise").prelu_backward_one_slope(dx, dy, x, alpha, nth)
     return dx, np.full(np.shape(weight), total, dtype=dx.dtype)
 
@@ -300,7 +300,7 @@ def prelu(direction: str, dy, x, weight, out, backend, n_threads):
             return _finish(buf, out, result), dw.astype(result, copy=False)
         return _finish(buf, out, result)
     run = _kernels("_elementwise", backend).run
-    nth = _threads(n_threads, buf.size, reg.CHEAP)
+    nth = _threads(n_threads, buf.size, reg.CHEAP if direction != "bwd" else reg.CHEAP_BACKWARD)
     chunk = chunk_elements(buf.size, nth)
     # one slope for everything: the leaky_relu kernels with alpha = that slope (a
     # broadcast operand of stride 0 would keep the loop from vectorizing)

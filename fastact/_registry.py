@@ -33,20 +33,26 @@ NOT_NAN = "not_nan"  # any real number, +-inf allowed
 # Work classes: used to pick the size below which a kernel runs on one thread.
 CHEAP = "cheap"  # a compare/select or a multiply per element: memory bound
 TRANSCENDENTAL = "transcendental"  # exp/log/tanh/erf per element: compute bound
+CHEAP_BACKWARD = "cheap backward"  # as CHEAP, over two inputs (dy and x or y) and out
 
 # Serial thresholds (elements).  Measured on the 2-core reference machine (AVX-512
 # kernels, float32 in place) with ``python bench/threshold.py``: 2 threads first win
 # at 262144 elements for relu (1.2x; 0.9-1.0x below) and at 65536 for sigmoid (1.8x;
-# 1.0x at 32768).  Below these sizes a second thread costs more (fork/join ~1-2 us,
-# and milliseconds when a core is stolen by another process) than it saves.
-PARALLEL_MIN_SIZE = {CHEAP: 262_144, TRANSCENDENTAL: 65_536}
+# 1.0x at 32768), and for a cheap backward (sigmoid's from y, three arrays) at 65536
+# too (1.25x; 0.93x at 32768, 1.6x at 131072 where 262144 kept it on one thread).
+# Below these sizes a second thread costs more (fork/join ~1-2 us, and milliseconds
+# when a core is stolen by another process) than it saves.
+PARALLEL_MIN_SIZE = {CHEAP: 262_144, TRANSCENDENTAL: 65_536, CHEAP_BACKWARD: 65_536}
 
 
 def work_class(spec: "Spec", direction: str) -> str:
     """The work class of one direction of an activation's kernels: the spec's own,
-    except the backward from y, a multiply, select or division for every activation
-    (memory bound, as the CHEAP ops)."""
-    return CHEAP if direction == "bwd_y" else spec.work
+    except that the backward from y -- a multiply, select or division for every
+    activation -- and the backward from x of a cheap activation are CHEAP_BACKWARD
+    (memory bound, over three arrays)."""
+    if direction == "bwd_y" or (direction == "bwd_x" and spec.work == CHEAP):
+        return CHEAP_BACKWARD
+    return spec.work
 
 
 @dataclass(frozen=True)

@@ -122,16 +122,17 @@ def test_every_subpackage_is_declared_for_installation():
     assert found == declared
 
 
-def test_backward_from_y_takes_the_cheap_serial_threshold(monkeypatch):
-    """The backward from y is a multiply, select or division for every activation: between the
-    transcendental and the cheap serial thresholds it runs on one thread, while the
-    backward from x (which recomputes the function) takes two."""
+def test_backward_passes_take_the_cheap_backward_serial_threshold(monkeypatch):
+    """A cheap activation's backward from x and every backward from y are a multiply,
+    select or division over three arrays: between their threshold (CHEAP_BACKWARD) and
+    the cheap forward's they run on two threads while relu's forward runs on one; below
+    it all run on one."""
     import numpy as np
 
     import fastact
     from fastact import _engine
 
-    size = (reg.PARALLEL_MIN_SIZE[reg.TRANSCENDENTAL] + reg.PARALLEL_MIN_SIZE[reg.CHEAP]) // 2
+    assert reg.PARALLEL_MIN_SIZE[reg.CHEAP_BACKWARD] < reg.PARALLEL_MIN_SIZE[reg.CHEAP]
     fastact.sigmoid(np.zeros(4, np.float32))          # loads the kernels
     real, seen = _engine._run_elementwise, []
 
@@ -141,10 +142,15 @@ def test_backward_from_y_takes_the_cheap_serial_threshold(monkeypatch):
 
     monkeypatch.setattr(_engine, "_run_elementwise", spy)
     monkeypatch.setattr(fastact._config, "threads_to_run", lambda n: n)  # not the busy check
-    x = np.linspace(-3, 3, size, dtype=np.float32)
-    y, dy = fastact.sigmoid(x, n_threads=1), np.ones(size, np.float32)
-    seen.clear()
-    from_y = fastact.sigmoid.backward(dy, y=y, n_threads=2)
-    from_x = fastact.sigmoid.backward(dy, x, n_threads=2)
-    assert [nth for _, nth in seen] == [1, 2]
-    np.testing.assert_allclose(from_y, from_x, rtol=4e-6)  # y(1 - y) amplifies y's rounding
+    between = (reg.PARALLEL_MIN_SIZE[reg.CHEAP_BACKWARD] + reg.PARALLEL_MIN_SIZE[reg.CHEAP]) // 2
+    for size, expected in ((between, [1, 2, 2, 2]),
+                           (reg.PARALLEL_MIN_SIZE[reg.CHEAP_BACKWARD] // 2, [1, 1, 1, 1])):
+        x = np.linspace(-3, 3, size, dtype=np.float32)
+        y, dy = fastact.sigmoid(x, n_threads=1), np.ones(size, np.float32)
+        seen.clear()
+        fastact.relu(x, n_threads=2)
+        fastact.relu.backward(dy, x, n_threads=2)
+        from_y = fastact.sigmoid.backward(dy, y=y, n_threads=2)
+        from_x = fastact.sigmoid.backward(dy, x, n_threads=2)   # (transcendental: 64 Ki)
+        assert [nth for _, nth in seen] == expected, seen
+        np.testing.assert_allclose(from_y, from_x, rtol=4e-6)  # y(1 - y) amplifies y's rounding
