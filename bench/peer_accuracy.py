@@ -45,6 +45,17 @@ def _inputs(kind, log2):
     return rng.uniform(-10, 10, 1 << log2).astype(np.float32)
 
 
+def _on_copy(make_call, result=lambda y, r: y):
+    """f(x) for one implementation: its call built on a copy y of x as the benchmark
+    builds it (most write their result into y), run once; result(y, what the call
+    returned) is the output.  None where the implementation lacks the op."""
+    def run(x):
+        y = x.copy()
+        call = make_call(y)
+        return None if call is None else result(y, call())
+    return run
+
+
 def _implementations(op, found):
     """name -> f(x) returning float32 results, each as the benchmark calls it."""
     import fastact
@@ -59,47 +70,22 @@ def _implementations(op, found):
     nums = [full[q.name] for q in f.spec.numeric_params] + [0.0, 0.0]
     base, how = baselines.forward(op, kernel, nums[0], nums[1])
     if how == "idiom":  # (a twin baseline is the float64 reference's own formula in float32)
-        def numpy_call(x):
-            y = x.copy()
-            base(y, np.empty_like(y))
-            return y
-        impls["numpy"] = numpy_call
-    if found.get("torch") is not None:
-        def torch_call(x, torch=found["torch"]):
-            y = x.copy()
-            call = P.torch_forward(torch, op, y, 1)
-            if call is None:
-                return None
-            r = call()
-            return r.numpy() if r is not None else y
-        impls["torch"] = torch_call
-    if found.get("onnxruntime") is not None:
-        def ort_call(x, ort=found["onnxruntime"]):
-            y, out = x.copy(), np.empty_like(x)
+        impls["numpy"] = _on_copy(lambda y: (lambda: base(y, np.empty_like(y))))
+    torch, ort = found.get("torch"), found.get("onnxruntime")
+    ne, sp = found.get("numexpr"), found.get("scipy")
+    if torch is not None:
+        impls["torch"] = _on_copy(lambda y: P.torch_forward(torch, op, y, 1),
+                                  lambda y, r: r.numpy() if r is not None else y)
+    if ort is not None:
+        def ort_call(y):
+            out = np.empty_like(y)
             call = P.ort_run(ort, op, y, out, 1)
-            if call is None:
-                return None
-            call()
-            return out
-        impls["onnxruntime"] = ort_call
-    if found.get("numexpr") is not None:
-        def ne_call(x, ne=found["numexpr"]):
-            y = x.copy()
-            call = P.numexpr_forward(ne, op, y, 1)
-            if call is None:
-                return None
-            call()
-            return y
-        impls["numexpr"] = ne_call
-    if found.get("scipy") is not None:
-        def sp_call(x, sp=found["scipy"]):
-            y = x.copy()
-            call = P.scipy_forward(sp, op, y, np.empty_like(y))
-            if call is None:
-                return None
-            call()
-            return y
-        impls["scipy"] = sp_call
+            return None if call is None else (lambda: (call(), out)[1])
+        impls["onnxruntime"] = _on_copy(ort_call, lambda y, r: r)
+    if ne is not None:
+        impls["numexpr"] = _on_copy(lambda y: P.numexpr_forward(ne, op, y, 1))
+    if sp is not None:
+        impls["scipy"] = _on_copy(lambda y: P.scipy_forward(sp, op, y, np.empty_like(y)))
     return impls
 
 
