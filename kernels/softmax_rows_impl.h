@@ -133,7 +133,6 @@ FA_INLINE int FA_NAME(fa_softmax_row_at)(const FA_T *x, FA_T *o, long n, FA_T in
 /* the sum of a log_softmax row's terms 2^FA_TERM_SCALE e^((x - mx) inv_t) */
 FA_INLINE double FA_NAME(fa_log_softmax_sum_at)(const FA_T *x, long n, FA_T mx, FA_T inv_t) {
     double s = 0;
-    long j;
 #if FA_LOG_TERMS_BUFFERED
     {   /* the terms a chunk at a time through a buffer, then summed: as for softmax, the
            term loop and the float-to-double sum each run faster alone (the output may be
@@ -142,7 +141,6 @@ FA_INLINE double FA_NAME(fa_log_softmax_sum_at)(const FA_T *x, long n, FA_T mx, 
            0.392; for double it measured 5% slower on long rows, so double sums fused. */
         FA_T buf[FA_LOG_CHUNK];
         long c0, k;
-        (void)j;
         for (c0 = 0; c0 < n; c0 += FA_LOG_CHUNK) {
             long m = n - c0 < FA_LOG_CHUNK ? n - c0 : FA_LOG_CHUNK;
             const FA_T *xc = x + c0;
@@ -151,11 +149,11 @@ FA_INLINE double FA_NAME(fa_log_softmax_sum_at)(const FA_T *x, long n, FA_T mx, 
         }
     }
 #else
+    long j;
     FA_SUM_EXP_LOOP(FA_EXP_NONPOS_SCALED)
 #endif
     return s;
 }
-
 
 #define FA_SHORT_ROW 32
 #define FA_ROW_BLOCK 64
@@ -291,7 +289,7 @@ FA_INLINE long FA_NAME(fa_softmax_block_tiny)(const FA_T *xb, long xs, FA_T *ob,
    builds' rows of 17 (float) / 13 (double) to 32 elements. */
 FA_INLINE long FA_NAME(fa_softmax_block_at)(const FA_T *xb, long xs, FA_T *ob, long os, long rows,
                                             long n, FA_T inv_t, int is_log, unsigned char *special,
-                                         const FA_T *next, long next_elems) {
+                                            const FA_T *next, long next_elems) {
     FA_T mxs[FA_ROW_BLOCK], fin[FA_ROW_BLOCK];
     double sums[FA_ROW_BLOCK];
     long r, j, n_special = 0;
