@@ -2,8 +2,8 @@
  * dtype with FA_T (the type), FA_SFX (name suffix), FA_EXP_NONPOS (e^t for t <= 0: the
  * terms of a segment, exp(y) in the backward), FA_EXP_OVERFLOW (above it exp is inf),
  * FA_EXP_NONPOS_SCALED (2^FA_TERM_SCALE e^t for t <= 0: the terms of a whole row),
- * FA_LOG, FA_TINY_ROW (rows this short take the transposed block), FA_TINY_AVX512
- * (with FA_V*: its AVX-512 copies) and FA_LOG_TERMS_BUFFERED (fa_log_softmax_row's
+ * FA_LOG, FA_TINY_ROW (rows this short take the transposed block), FA_TINY_SIMD
+ * (with FA_V*: its in-register transposes, AVX-512 and AVX2 builds) and FA_LOG_TERMS_BUFFERED (fa_log_softmax_row's
  * terms stored, then summed) defined; it #undefs them at its end.
  *
  * The max and the sums are OpenMP SIMD reductions (FA_SIMD_MAX, FA_SIMD_REDUCTION: vector
@@ -158,9 +158,10 @@ FA_INLINE double FA_NAME(fa_log_softmax_sum_at)(const FA_T *x, long n, FA_T mx, 
 #define FA_SHORT_ROW 32
 #define FA_ROW_BLOCK 64
 
-#if FA_TINY_AVX512
-/* The tiny-row block's transposes in AVX-512 builds (FA_V*: softmax_rows.h): square tiles
-   of FA_VW rows by FA_VW columns, loaded masked, transposed in registers, stored. */
+#if FA_TINY_SIMD
+/* The tiny-row block's transposes in AVX-512 and AVX2 builds (FA_V*: softmax_rows.h):
+   square tiles of FA_VW rows by FA_VW columns, loaded (masked where a tile is cut by the
+   row's end), transposed in registers, stored. */
 
 /* rows [0, rows) of the block (row stride xs) into the columns t[j * block + r], j < n;
    rows past `rows` become 0 */
@@ -170,10 +171,12 @@ FA_INLINE void FA_NAME(fa_tiny_to_columns)(const FA_T *xb, long xs, long rows, l
     long r0, c0, i, j;
     for (c0 = 0; c0 < n; c0 += FA_VW) {
         long w = n - c0 < FA_VW ? n - c0 : FA_VW;
-        FA_VMASK m = (FA_VMASK)((1u << w) - 1u);
+        FA_VMASK m = FA_V_MASK(w);
         for (r0 = 0; r0 < block; r0 += FA_VW) {
             for (i = 0; i < FA_VW; i++)
-                v[i] = r0 + i < rows ? FA_V_LOAD_MASKED(m, xb + (r0 + i) * xs + c0) : FA_V_ZERO();
+                v[i] = r0 + i >= rows ? FA_V_ZERO()
+                     : w == FA_VW ? FA_V_LOAD(xb + (r0 + i) * xs + c0)
+                     : FA_V_LOAD_MASKED(m, xb + (r0 + i) * xs + c0);
             FA_V_TRANSPOSE(v);
             for (j = 0; j < w; j++) FA_V_STORE(t + (c0 + j) * block + r0, v[j]);
         }
@@ -187,13 +190,16 @@ FA_INLINE void FA_NAME(fa_tiny_to_rows)(const FA_T *t, long block, FA_T *ob, lon
     long r0, c0, i, j;
     for (c0 = 0; c0 < n; c0 += FA_VW) {
         long w = n - c0 < FA_VW ? n - c0 : FA_VW;
-        FA_VMASK m = (FA_VMASK)((1u << w) - 1u);
+        FA_VMASK m = FA_V_MASK(w);
         for (r0 = 0; r0 < rows; r0 += FA_VW) {
             for (j = 0; j < FA_VW; j++)
                 v[j] = j < w ? FA_V_LOAD(t + (c0 + j) * block + r0) : FA_V_ZERO();
             FA_V_TRANSPOSE(v);
-            for (i = 0; i < FA_VW && r0 + i < rows; i++)
-                if (!skip[r0 + i]) FA_V_STORE_MASKED(ob + (r0 + i) * os + c0, m, v[i]);
+            for (i = 0; i < FA_VW && r0 + i < rows; i++) {
+                if (skip[r0 + i]) continue;
+                if (w == FA_VW) FA_V_STORE(ob + (r0 + i) * os + c0, v[i]);
+                else FA_V_STORE_MASKED(ob + (r0 + i) * os + c0, m, v[i]);
+            }
         }
     }
 }
@@ -206,8 +212,9 @@ FA_INLINE void FA_NAME(fa_tiny_to_rows)(const FA_T *t, long block, FA_T *ob, lon
    vector holds is scalar code (7 ns per element at n = 4, 3 at n = 12 -- every row an
    epilogue); here every loop is whole vectors.  Rows past `rows` are padded with 0 and
    never written; special rows (as fa_softmax_block) are marked and not written.
-   FA_TINY_ROW (softmax_rows.h): 32 in AVX-512 builds, else 16 (float) and 12 (double;
-   with scalar transposes, double n = 16 was slower than the row-wise block).  Softmax at
+   FA_TINY_ROW (softmax_rows.h): 32 in AVX-512 builds, 31 (float) and 20 (double) in AVX2
+   builds, else 16 (float) and 12 (double; with scalar transposes, double n = 16 was
+   slower than the row-wise block).  Softmax at
    (1M, n), 1 thread, raw kernels, row-wise block -> this (AVX-512 transposes), ns per
    element: float n = 1 21.9 -> 1.9, 4 7.5 -> 0.74, 8 3.6 -> 0.51, 12 3.2 -> 0.44,
    16 0.80 -> 0.41, 20 1.9 -> 0.47, 32 0.67 -> 0.48; double 4 6.0 -> 1.0, 8 3.1 -> 0.97,
@@ -219,7 +226,7 @@ FA_INLINE long FA_NAME(fa_softmax_block_tiny)(const FA_T *xb, long xs, FA_T *ob,
     double sums[FA_ROW_BLOCK];
     unsigned char bad[FA_ROW_BLOCK];
     long r, j, n_special = 0;
-#if FA_TINY_AVX512
+#if FA_TINY_SIMD
     FA_NAME(fa_tiny_to_columns)(xb, xs, rows, n, t, FA_ROW_BLOCK);
 #else
     for (j = 0; j < n; j++) {
@@ -265,7 +272,7 @@ FA_INLINE long FA_NAME(fa_softmax_block_tiny)(const FA_T *xb, long xs, FA_T *ob,
             for (r = 0; r < FA_ROW_BLOCK; r++) c[r] = c[r] * fin[r];
         }
     }
-#if FA_TINY_AVX512
+#if FA_TINY_SIMD
     FA_NAME(fa_tiny_to_rows)(t, FA_ROW_BLOCK, ob, os, rows, n, bad);
 #else
     for (r = 0; r < rows; r++) {
@@ -286,7 +293,8 @@ FA_INLINE long FA_NAME(fa_softmax_block_tiny)(const FA_T *xb, long xs, FA_T *ob,
    general kernel must do (a NaN or +inf, or nothing above -inf), left untouched here;
    returns their number.  Rows of at most FA_TINY_ROW elements go to the transposed block
    above -- in AVX-512 builds every short row does, and the passes below serve the other
-   builds' rows of 17 (float) / 13 (double) to 32 elements. */
+   builds' longer short rows (AVX2: 32 floats, 21 to 32 doubles; baseline: 17 floats /
+   13 doubles to 32). */
 FA_INLINE long FA_NAME(fa_softmax_block_at)(const FA_T *xb, long xs, FA_T *ob, long os, long rows,
                                             long n, FA_T inv_t, int is_log, unsigned char *special,
                                             const FA_T *next, long next_elems) {
@@ -486,11 +494,12 @@ FA_INLINE void FA_NAME(fa_segment_log_softmax)(const FA_T *x, FA_T *o, long n, F
 #undef FA_EXP_NONPOS_SCALED
 #undef FA_LOG
 #undef FA_TINY_ROW
-#undef FA_TINY_AVX512
+#undef FA_TINY_SIMD
 #undef FA_LOG_TERMS_BUFFERED
 #undef FA_V
 #undef FA_VW
 #undef FA_VMASK
+#undef FA_V_MASK
 #undef FA_V_ZERO
 #undef FA_V_LOAD
 #undef FA_V_LOAD_MASKED
