@@ -1,7 +1,9 @@
 """Turn a saved ``python -m fastact bench --json FILE`` run into the README's benchmark
-section (between the ``<!-- bench -->`` markers), with footnotes.
+section (between the ``<!-- bench -->`` markers, or ``<!-- NAME -->`` with ``--marker
+NAME``), with footnotes.
 
     python bench/report.py bench/results/full_float32.json [--readme README.md]
+    python bench/report.py bench/results/avx2_float32.json --marker bench-avx2 --chart ""
 """
 
 import argparse
@@ -15,7 +17,10 @@ sys.path.insert(0, str(ROOT))
 
 from fastact._bench import report, suite  # noqa: E402
 
-BEGIN, END = "<!-- bench -->", "<!-- /bench -->"
+
+
+def markers(name):
+    return f"<!-- {name} -->", f"<!-- /{name} -->"
 
 
 def _best(row):
@@ -76,15 +81,19 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("json")
     ap.add_argument("--readme", default=str(ROOT / "README.md"))
-    ap.add_argument("--chart", default="bench/results/fastact_bench.png")
+    ap.add_argument("--chart", default="bench/results/fastact_bench.png",
+                    help="the chart to show in the section ('' for none)")
+    ap.add_argument("--marker", default="bench",
+                    help="the README section to rewrite: between <!-- MARKER --> and <!-- /MARKER -->")
     args = ap.parse_args(argv)
+    begin, end = markers(args.marker)
     results = suite.Results.from_json(json.loads(pathlib.Path(args.json).read_text()))
     text = pathlib.Path(args.readme).read_text()
-    if BEGIN not in text or END not in text:
-        sys.exit(f"{args.readme} has no {BEGIN} ... {END} markers")
+    if begin not in text or end not in text:
+        sys.exit(f"{args.readme} has no {begin} ... {end} markers")
     new = section(results, args.json, args.chart)
-    text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END),
-                  lambda m: f"{BEGIN}\n{new}\n{END}", text, flags=re.S)
+    text = re.sub(re.escape(begin) + ".*?" + re.escape(end),
+                  lambda m: f"{begin}\n{new}\n{end}", text, flags=re.S)
     pathlib.Path(args.readme).write_text(text)
     print(f"{args.readme}: benchmark section rewritten from {args.json}")
 

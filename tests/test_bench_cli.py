@@ -38,12 +38,23 @@ def test_bench_runs_and_writes_json_markdown_plot(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # the README section generator on that run
     readme = tmp_path / "README.md"
-    readme.write_text("intro\n<!-- bench -->\nold\n<!-- /bench -->\nend\n")
+    readme.write_text("intro\n<!-- bench -->\nold\n<!-- /bench -->\nmid\n"
+                      "<!-- bench-avx2 -->\nsection-two\n<!-- /bench-avx2 -->\nend\n")
     rep = subprocess.run([sys.executable, "bench/report.py", str(j), "--readme", str(readme)],
                          cwd=ROOT, capture_output=True, text=True)
     assert rep.returncode == 0, rep.stderr
     text = readme.read_text()
     assert "old" not in text and "| relu | fwd |" in text and text.endswith("end\n")
+    assert "![fastact benchmark]" in text and "\nsection-two\n" in text
+    # a second section, by its marker, without a chart; the first stays as it was
+    rep = subprocess.run([sys.executable, "bench/report.py", str(j), "--readme", str(readme),
+                          "--marker", "bench-avx2", "--chart", ""],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert rep.returncode == 0, rep.stderr
+    second = readme.read_text()
+    assert "section-two" not in second and second.count("| relu | fwd |") == 2
+    assert second.count("![fastact benchmark]") == 1
+    assert second.split("mid\n")[0] == text.split("mid\n")[0]
 
 
 def test_bench_refuses_bad_arguments():
