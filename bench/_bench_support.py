@@ -2,8 +2,8 @@
 the installed peers, derived from the registry (the same cases as
 ``python -m fastact bench``).
 
-    pytest bench/ --benchmark-enable --benchmark-only          # time (small sizes)
-    FASTACT_BENCH_SIZES=1e6,16e6 pytest bench/ --benchmark-enable --benchmark-only \
+    pytest bench/ -n 0 --benchmark-enable --benchmark-only          # time (small sizes)
+    FASTACT_BENCH_SIZES=1e6,16e6 pytest bench/ -n 0 --benchmark-enable --benchmark-only \
         --benchmark-json=run.json
 
 In the test run (``pytest``) every case runs once with ``--benchmark-disable``: a
