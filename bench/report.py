@@ -18,7 +18,6 @@ sys.path.insert(0, str(ROOT))
 from fastact._bench import report, suite  # noqa: E402
 
 
-
 def markers(name):
     return f"<!-- {name} -->", f"<!-- /{name} -->"
 

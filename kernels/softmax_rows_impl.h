@@ -3,8 +3,9 @@
  * terms of a segment, exp(y) in the backward), FA_EXP_OVERFLOW (above it exp is inf),
  * FA_EXP_NONPOS_SCALED (2^FA_TERM_SCALE e^t for t <= 0: the terms of a whole row),
  * FA_LOG, FA_TINY_ROW (rows this short take the transposed block), FA_TINY_SIMD
- * (with FA_V*: its in-register transposes, AVX-512 and AVX2 builds) and FA_LOG_TERMS_BUFFERED (fa_log_softmax_row's
- * terms stored, then summed) defined; it #undefs them at its end.
+ * (with FA_V*: its in-register transposes, AVX-512 and AVX2 builds) and
+ * FA_LOG_TERMS_BUFFERED (fa_log_softmax_row's terms stored, then summed) defined; it
+ * #undefs them at its end.
  *
  * The max and the sums are OpenMP SIMD reductions (FA_SIMD_MAX, FA_SIMD_REDUCTION: vector
  * partial results in registers); the sums are in double.  Every loop that writes has a variant for the
@@ -214,11 +215,11 @@ FA_INLINE void FA_NAME(fa_tiny_to_rows)(const FA_T *t, long block, FA_T *ob, lon
    never written; special rows (as fa_softmax_block) are marked and not written.
    FA_TINY_ROW (softmax_rows.h): 32 in AVX-512 builds, 31 (float) and 20 (double) in AVX2
    builds, else 16 (float) and 12 (double; with scalar transposes, double n = 16 was
-   slower than the row-wise block).  Softmax at
-   (1M, n), 1 thread, raw kernels, row-wise block -> this (AVX-512 transposes), ns per
-   element: float n = 1 21.9 -> 1.9, 4 7.5 -> 0.74, 8 3.6 -> 0.51, 12 3.2 -> 0.44,
-   16 0.80 -> 0.41, 20 1.9 -> 0.47, 32 0.67 -> 0.48; double 4 6.0 -> 1.0, 8 3.1 -> 0.97,
-   12 2.8 -> 0.95, 16 1.12 -> 0.95, 20 2.4 -> 1.4. */
+   slower than the row-wise block).  Softmax at (1M, n), 1 thread, raw kernels,
+   row-wise block -> this (AVX-512 transposes), ns per element: float n = 1 21.9 ->
+   1.9, 4 7.5 -> 0.74, 8 3.6 -> 0.51, 12 3.2 -> 0.44, 16 0.80 -> 0.41, 20 1.9 -> 0.47,
+   32 0.67 -> 0.48; double 4 6.0 -> 1.0, 8 3.1 -> 0.97, 12 2.8 -> 0.95, 16 1.12 ->
+   0.95, 20 2.4 -> 1.4 (AVX2 builds: softmax_rows.h). */
 FA_INLINE long FA_NAME(fa_softmax_block_tiny)(const FA_T *xb, long xs, FA_T *ob, long os, long rows,
                                               long n, FA_T inv_t, int is_log,
                                               unsigned char *special) {
